@@ -164,6 +164,7 @@ func printCommands(w io.Writer) {
 	for _, name := range names {
 		fmt.Fprintf(tw, "  %s\t%s\n", name, commands[name].summary)
 	}
+	fmt.Fprintf(tw, "  %s\t%s\n", "help", "list the commands, or show the help of one: rawsock help COMMAND")
 	tw.Flush()
 	fmt.Fprintf(w, "\nRun 'rawsock COMMAND --help' for the flags of one command.\n")
 }
