@@ -72,21 +72,39 @@ func (a UnixAddr) Abstract() bool { return strings.HasPrefix(a.Name, "@") }
 // PacketAddr is the link-level address of an AF_PACKET socket
 // (sockaddr_ll, packet(7)): the interface, the EtherType in host byte
 // order, and, on received frames, the sender's hardware address and the
-// kind of frame.
+// kind of frame. PacketAddr values are comparable with ==.
 type PacketAddr struct {
 	// Ifindex is the interface index; 0 means every interface.
 	Ifindex int
 	// Protocol is the EtherType (EthIPv4, EthAll, …) in host byte order.
 	Protocol uint16
-	// HWAddr is the hardware address: the sender's on receive, the
-	// destination's when sending on a DGRAM packet socket.
-	HWAddr net.HardwareAddr
 	// PacketType says whom a received frame was for: PacketHost,
 	// PacketBroadcast, PacketMulticast, PacketOtherHost or PacketOutgoing.
 	PacketType uint8
 	// HAType is the ARP hardware type of the interface (1 for Ethernet,
 	// 772 for loopback).
 	HAType uint16
+
+	hw    [8]byte // sll_addr
+	hwlen uint8
+}
+
+// HardwareAddr returns the hardware address: the sender's on a received
+// frame, or the destination set by WithHardwareAddr.
+func (a PacketAddr) HardwareAddr() net.HardwareAddr {
+	if a.hwlen == 0 {
+		return nil
+	}
+	return append(net.HardwareAddr(nil), a.hw[:a.hwlen]...)
+}
+
+// WithHardwareAddr returns a copy of a with the hardware address hw, the
+// destination of a frame sent on a DGRAM packet socket. sockaddr_ll holds
+// at most 8 bytes; the rest of a longer address is cut off.
+func (a PacketAddr) WithHardwareAddr(hw net.HardwareAddr) PacketAddr {
+	a.hw = [8]byte{}
+	a.hwlen = uint8(copy(a.hw[:], hw))
+	return a
 }
 
 // The packet types of PacketAddr.PacketType (PACKET_HOST and the others).
@@ -120,8 +138,8 @@ func (a PacketAddr) String() string {
 	if a.Protocol != 0 {
 		fmt.Fprintf(&b, " proto %#04x", a.Protocol)
 	}
-	if len(a.HWAddr) > 0 {
-		fmt.Fprintf(&b, " hw %v", a.HWAddr)
+	if a.hwlen > 0 {
+		fmt.Fprintf(&b, " hw %v", a.HardwareAddr())
 	}
 	if a.PacketType != PacketHost {
 		if int(a.PacketType) < len(packetTypeNames) {
@@ -235,6 +253,9 @@ func parseInet(family Family, s string) (Addr, error) {
 		var err error
 		if ip, err = netip.ParseAddr(host); err != nil {
 			return nil, fmt.Errorf("invalid IP address %q in %q: use a numeric address such as 127.0.0.1 or ::1", host, s)
+		}
+		if z := ip.Zone(); z != "" && (len(z) > 15 || strings.ContainsAny(z, "[]%/: \t\n")) {
+			return nil, fmt.Errorf("invalid zone %q in %q: use an interface name or index, such as fe80::1%%eth0", z, s)
 		}
 	}
 	var port uint16

@@ -66,30 +66,32 @@ func (sa *sockaddr) encode(family Family, a Addr) error {
 	case nil:
 		return errors.New("no address given")
 	}
-	na, err := fromNetAddr(a)
-	if err != nil {
-		return err
-	}
-	return sa.encode(family, na)
+	return fmt.Errorf("unsupported address type %T (%v): use an InetAddr, UnixAddr, PacketAddr or TIPCAddr", a, a)
 }
 
 // fromNetAddr converts the net package's address types.
 func fromNetAddr(a net.Addr) (Addr, error) {
 	switch a := a.(type) {
 	case *net.UDPAddr:
-		return InetAddr{a.AddrPort()}, nil
+		return unmapped(a.AddrPort()), nil
 	case *net.TCPAddr:
-		return InetAddr{a.AddrPort()}, nil
+		return unmapped(a.AddrPort()), nil
 	case *net.IPAddr:
 		ip, ok := netip.AddrFromSlice(a.IP)
 		if !ok {
 			return nil, fmt.Errorf("invalid IP address %v", a)
 		}
-		return Inet(ip.WithZone(a.Zone), 0), nil
+		return unmapped(netip.AddrPortFrom(ip.WithZone(a.Zone), 0)), nil
 	case *net.UnixAddr:
 		return Unix(a.Name), nil
 	}
 	return nil, fmt.Errorf("unsupported address type %T (%v): use an InetAddr, UnixAddr, PacketAddr or TIPCAddr", a, a)
+}
+
+// unmapped undoes package net's habit of holding IPv4 addresses in 16
+// bytes, so that they print and compare as IPv4.
+func unmapped(ap netip.AddrPort) InetAddr {
+	return Inet(ap.Addr().Unmap(), ap.Port())
 }
 
 func (sa *sockaddr) encodeInet(family Family, a InetAddr) error {
@@ -167,16 +169,13 @@ func (sa *sockaddr) encodePacket(family Family, a PacketAddr) error {
 	if family != PACKET {
 		return fmt.Errorf(errFamilyMismatchFmt, "packet", a, family, "use an address of the socket's family")
 	}
-	if len(a.HWAddr) > 8 {
-		return fmt.Errorf("hardware address %v is longer than the 8 bytes sockaddr_ll holds", a.HWAddr)
-	}
 	ne.PutUint16(sa.b[0:], uint16(PACKET))
 	be.PutUint16(sa.b[2:], a.Protocol)
 	ne.PutUint32(sa.b[4:], uint32(int32(a.Ifindex)))
 	ne.PutUint16(sa.b[8:], a.HAType)
 	sa.b[10] = a.PacketType
-	sa.b[11] = byte(len(a.HWAddr))
-	copy(sa.b[12:20], a.HWAddr)
+	sa.b[11] = a.hwlen
+	copy(sa.b[12:20], a.hw[:a.hwlen])
 	sa.n = sizeofSockaddrLL
 	return nil
 }
@@ -260,9 +259,8 @@ func decodeSockaddr(b []byte) (Addr, error) {
 			HAType:     ne.Uint16(b[8:]),
 			PacketType: b[10],
 		}
-		if hl := min(int(b[11]), 8, len(b)-12); hl > 0 {
-			a.HWAddr = net.HardwareAddr(append([]byte(nil), b[12:12+hl]...))
-		}
+		hl := min(int(b[11]), 8, len(b)-12)
+		a.hwlen = uint8(copy(a.hw[:], b[12:12+hl]))
 		return a, nil
 	case TIPC:
 		if len(b) < 12 {
