@@ -90,7 +90,7 @@ func (s *Socket) Connect(ctx context.Context, addr Addr) error {
 			}
 		}
 	}); err != nil {
-		return pollError(err)
+		return s.pollError(ctx, err)
 	}
 	switch callErr {
 	case nil, unix.EISCONN:
@@ -125,10 +125,7 @@ func (s *Socket) Connect(ctx context.Context, addr Addr) error {
 		}
 	})
 	if err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-		return pollError(err)
+		return s.pollError(ctx, err)
 	}
 	return s.opError("connect", "connect", addr, callErr)
 }

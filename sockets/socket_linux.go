@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -25,6 +26,7 @@ type Socket struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	closed    atomic.Bool
 
 	mu      sync.Mutex
 	timeout time.Duration // NoTimeout, 0 (non-blocking) or the per-call limit
@@ -139,6 +141,7 @@ func newSocket(fd int, family Family, typ Type, proto int) (*Socket, error) {
 // net.ErrClosed. Closing again does nothing and returns nil.
 func (s *Socket) Close() error {
 	s.closeOnce.Do(func() {
+		s.closed.Store(true)
 		if err := s.f.Close(); err != nil {
 			s.closeErr = s.opError("close", "close", nil, err)
 		}
@@ -265,7 +268,7 @@ func (s *Socket) applyLocked(d direction, t time.Time) error {
 		err = s.f.SetWriteDeadline(t)
 	}
 	if err != nil {
-		return pollError(err)
+		return s.pollError(context.Background(), err)
 	}
 	s.dl[d].applied = t
 	return nil
@@ -298,7 +301,7 @@ func (s *Socket) io(ctx context.Context, d direction, op, sys string, addr Addr,
 			}
 		})
 		if err != nil {
-			return pollError(err)
+			return s.pollError(ctx, err)
 		}
 		if callErr == unix.EAGAIN {
 			return ErrWouldBlock
@@ -326,10 +329,7 @@ func (s *Socket) io(ctx context.Context, d direction, op, sys string, addr Addr,
 		stop()
 	}
 	if err != nil {
-		if cerr := ctx.Err(); cerr != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-			return cerr
-		}
-		return pollError(err)
+		return s.pollError(ctx, err)
 	}
 	return s.opError(op, sys, addr, callErr)
 }
@@ -338,7 +338,7 @@ func (s *Socket) io(ctx context.Context, d direction, op, sys string, addr Addr,
 func (s *Socket) control(op, sys string, addr Addr, fn func(fd int) error) error {
 	var callErr error
 	if err := s.rc.Control(func(fd uintptr) { callErr = fn(int(fd)) }); err != nil {
-		return pollError(err)
+		return s.pollError(context.Background(), err)
 	}
 	return s.opError(op, sys, addr, callErr)
 }
@@ -358,10 +358,20 @@ func (s *Socket) opError(op, sys string, addr Addr, err error) error {
 	return &net.OpError{Op: op, Net: network(s.family, s.typ, s.proto), Addr: netAddr, Err: err}
 }
 
-// pollError maps the poller's errors to those package net returns.
-func pollError(err error) error {
-	if errors.Is(err, os.ErrClosed) {
+// pollError maps the poller's errors to those package net returns:
+// net.ErrClosed once the socket is closed, and the context's error when
+// the context's deadline or cancellation is what woke the call.
+func (s *Socket) pollError(ctx context.Context, err error) error {
+	if s.closed.Load() || errors.Is(err, os.ErrClosed) {
 		return net.ErrClosed
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if t, ok := ctx.Deadline(); ok && !time.Now().Before(t) {
+			return context.DeadlineExceeded
+		}
 	}
 	return err
 }
