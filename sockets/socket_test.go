@@ -480,9 +480,9 @@ func TestOptionsRoundTrip(t *testing.T) {
 	tcp4 := mustOpen(t, INET, STREAM, 0)
 	udp6 := mustOpen(t, INET6, DGRAM, 0)
 	bools := []struct {
-		name        string
-		s           *Socket
-		set         func(bool) error
+		name         string
+		s            *Socket
+		set          func(bool) error
 		level, name2 int
 	}{
 		{"SO_REUSEADDR", tcp4, tcp4.SetReuseAddr, unix.SOL_SOCKET, unix.SO_REUSEADDR},
