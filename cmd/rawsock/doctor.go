@@ -109,8 +109,8 @@ type hostCheck struct {
 	// Needed is false for what rawsock can do without: the ICMP datagram
 	// socket when raw sockets open.
 	Needed bool   `json:"needed"`
-	Error string `json:"error,omitempty"`
-	Fix   string `json:"fix,omitempty"`
+	Error  string `json:"error,omitempty"`
+	Fix    string `json:"fix,omitempty"`
 }
 
 type hostInterface struct {
@@ -148,15 +148,21 @@ func examineHost() *hostReport {
 		r.Checks = append(r.Checks, c)
 	}
 	tryOpen("raw-ipv4", "raw IPv4 sockets (send, traceroute, scan --syn, privileged ping)", setcap,
-		func() (*sockets.Socket, error) { return sockets.Open(sockets.INET, sockets.RAW, unix.IPPROTO_ICMP, nil) })
+		func() (*sockets.Socket, error) {
+			return sockets.Open(sockets.INET, sockets.RAW, unix.IPPROTO_ICMP, nil)
+		})
 	tryOpen("raw-ipv6", "raw IPv6 sockets (send ip6(), ping -6 privileged)", setcap,
-		func() (*sockets.Socket, error) { return sockets.Open(sockets.INET6, sockets.RAW, unix.IPPROTO_ICMPV6, nil) })
+		func() (*sockets.Socket, error) {
+			return sockets.Open(sockets.INET6, sockets.RAW, unix.IPPROTO_ICMPV6, nil)
+		})
 	tryOpen("packet", "packet sockets (sniff, send -I with ether())", setcap,
 		func() (*sockets.Socket, error) { return sockets.Open(sockets.PACKET, sockets.RAW, 0, nil) })
 	gid := strconv.Itoa(os.Getgid())
 	tryOpen("icmp-datagram", "ICMP datagram sockets (ping without privilege)",
 		fmt.Sprintf("sudo sysctl -w net.ipv4.ping_group_range=%q", gid+" "+gid),
-		func() (*sockets.Socket, error) { return sockets.Open(sockets.INET, sockets.DGRAM, unix.IPPROTO_ICMP, nil) })
+		func() (*sockets.Socket, error) {
+			return sockets.Open(sockets.INET, sockets.DGRAM, unix.IPPROTO_ICMP, nil)
+		})
 	// Unprivileged ping matters only when raw ICMP sockets are refused.
 	r.Checks[3].Needed = !r.Checks[0].OK
 	admin := hostCheck{Name: "net-admin", What: "CAP_NET_ADMIN (promiscuous capture, SO_BINDTODEVICE)",
