@@ -36,7 +36,7 @@ type Builder struct {
 	t     *Template
 	stack Stack
 	buf   gopacket.SerializeBuffer
-	exp   []cursor    // the fields with several values, the last one turning fastest
+	exp   []cursor      // the fields with several values, the last one turning fastest
 	autos [][]*fieldDef // per layer, the per-packet defaults to fill, last field first
 	fc    fillCtx
 	rng   *rand.PCG

@@ -213,7 +213,7 @@ var icmpCodeNames = map[uint8]nameTable{
 		{"network-unknown", 6}, {"host-unknown", 7}, {"host-isolated", 8}, {"network-prohibited", 9},
 		{"host-prohibited", 10}, {"TOS-network-unreachable", 11}, {"TOS-host-unreachable", 12},
 		{"communication-prohibited", 13}, {"host-precedence-violation", 14}, {"precedence-cutoff", 15}},
-	5: {{"network-redirect", 0}, {"host-redirect", 1}, {"TOS-network-redirect", 2}, {"TOS-host-redirect", 3}},
+	5:  {{"network-redirect", 0}, {"host-redirect", 1}, {"TOS-network-redirect", 2}, {"TOS-host-redirect", 3}},
 	11: {{"ttl-zero-during-transit", 0}, {"ttl-zero-during-reassembly", 1}},
 	12: {{"ip-header-bad", 0}, {"required-option-missing", 1}},
 }

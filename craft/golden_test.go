@@ -13,8 +13,8 @@ import (
 
 // S is the IPv4 header every golden case shares, in both languages.
 const (
-	ipS  = `ip(src=198.51.100.2, dst=203.0.113.2, id=1)`
-	ipSc = `IP(src="198.51.100.2", dst="203.0.113.2", id=1)`
+	ipS   = `ip(src=198.51.100.2, dst=203.0.113.2, id=1)`
+	ipSc  = `IP(src="198.51.100.2", dst="203.0.113.2", id=1)`
 	ip6S  = `ip6(src=2001:db8:1::2, dst=2001:db8:2::2)`
 	ip6Sc = `IPv6(src="2001:db8:1::2", dst="2001:db8:2::2")`
 	// The quoted datagram of ICMP errors.
