@@ -1,0 +1,461 @@
+package filter
+
+import "golang.org/x/net/bpf"
+
+// Comparisons of arithmetic expressions: "tcp[13] & 2 != 0", "len > 100".
+//
+// Each expression carries the protocol checks that guard its loads (tcp[…]
+// needs an IPv4 packet carrying TCP, and its first fragment), combined as
+// libpcap combines them: a load adds its protocol's checks after those of
+// its index; a binary operation keeps only those of its left operand (so
+// "1 + tcp[0] = 5" checks nothing, as in tcpdump); a comparison requires
+// both sides' checks, then compares.
+//
+// Without the optimizer the value is computed as libpcap does, through a
+// scratch cell per intermediate result. With it, the code is generated from
+// a tree of the values, constants folded, straight into A and X: the
+// program tcpdump's optimizer makes of the same expression.
+
+// An arithVal is an arithmetic expression after code generation.
+type arithVal struct {
+	cond *cond // the protocol checks; nil if none
+
+	// Without the optimizer: libpcap's statements, which leave the value
+	// in scratch cell reg.
+	stmts []bpf.RawInstruction
+	reg   int
+
+	// With it: the value.
+	v *val
+}
+
+type valKind int
+
+const (
+	vConst valKind = iota
+	vLen
+	vLoad
+	vBin
+	vNeg
+)
+
+// A val is a value computed from the packet.
+type val struct {
+	kind valKind
+	k    uint32 // vConst: the value; vLoad: the constant part of the offset
+	size uint16 // vLoad: szB, szH or szW
+	tran bool   // vLoad: X first holds the IPv4 header length at msh
+	msh  uint32
+	op   uint16 // vBin: the ALU operation
+	a, b *val   // vBin operands; vNeg operand; vLoad index (nil: constant)
+}
+
+func (v *val) isConst() bool { return v.kind == vConst }
+
+// clobbersX says whether computing v changes X.
+func (v *val) clobbersX() bool {
+	switch v.kind {
+	case vLoad:
+		return v.tran || v.a != nil
+	case vNeg:
+		return v.a.clobbersX()
+	case vBin:
+		return !v.b.isConst() || v.a.clobbersX()
+	}
+	return false
+}
+
+var aluOps = map[byte]uint16{
+	'+': aluADD, '-': aluSUB, '*': aluMUL, '/': aluDIV, '%': aluMOD,
+	'&': aluAND, '|': aluOR, '^': aluXOR, opLSH: aluLSH, opRSH: aluRSH,
+}
+
+// fold computes a op b as BPF does, 32 bits unsigned.
+func fold(op uint16, a, b uint32) uint32 {
+	switch op {
+	case aluADD:
+		return a + b
+	case aluSUB:
+		return a - b
+	case aluMUL:
+		return a * b
+	case aluDIV:
+		return a / b
+	case aluMOD:
+		return a % b
+	case aluAND:
+		return a & b
+	case aluOR:
+		return a | b
+	case aluXOR:
+		return a ^ b
+	case aluLSH:
+		return a << (b & 31)
+	case aluRSH:
+		return a >> (b & 31)
+	}
+	panic("filter: bad ALU operation")
+}
+
+func (c *compiler) allocReg(t token) (int, error) {
+	for range memWords {
+		if !c.regUsed[c.curReg] {
+			c.regUsed[c.curReg] = true
+			return c.curReg, nil
+		}
+		c.curReg = (c.curReg + 1) % memWords
+	}
+	return 0, errorTok(t, "the expression needs more than %d scratch cells: simplify it", memWords)
+}
+
+func (c *compiler) freeReg(r int) { c.regUsed[r] = false }
+
+// arith generates an arithmetic expression.
+func (c *compiler) arith(a arith) (*arithVal, error) {
+	switch a := a.(type) {
+	case *numArith:
+		return c.constVal(a.v, a.tok)
+	case *lenArith:
+		x := &arithVal{v: &val{kind: vLen}}
+		if !c.optimize {
+			r, err := c.allocReg(a.tok)
+			if err != nil {
+				return nil, err
+			}
+			x.reg, x.stmts = r, []bpf.RawInstruction{stmt(clsLD|szW|mdLEN, 0), stmt(clsST, uint32(r))}
+		}
+		return x, nil
+	case *loadArith:
+		return c.load(a)
+	case *negArith:
+		x, err := c.arith(a.a)
+		if err != nil {
+			return nil, err
+		}
+		if !c.optimize {
+			x.stmts = append(x.stmts, stmt(clsLD|mdMEM, uint32(x.reg)), stmt(clsALU|aluNEG, 0), stmt(clsST, uint32(x.reg)))
+		}
+		if x.v.isConst() {
+			x.v = &val{kind: vConst, k: -x.v.k}
+		} else {
+			x.v = &val{kind: vNeg, a: x.v}
+		}
+		return x, nil
+	case *binArith:
+		return c.binary(a)
+	}
+	panic("filter: unknown arithmetic node")
+}
+
+func (c *compiler) constVal(k uint32, t token) (*arithVal, error) {
+	x := &arithVal{v: &val{kind: vConst, k: k}}
+	if !c.optimize {
+		r, err := c.allocReg(t)
+		if err != nil {
+			return nil, err
+		}
+		x.reg, x.stmts = r, []bpf.RawInstruction{stmt(clsLD|mdIMM, k), stmt(clsST, uint32(r))}
+	}
+	return x, nil
+}
+
+// constant reports the value of an expression that is a constant.
+func (x *arithVal) constant() (uint32, bool) { return x.v.k, x.v.isConst() }
+
+func (c *compiler) binary(n *binArith) (*arithVal, error) {
+	a, err := c.arith(n.a)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.arith(n.b)
+	if err != nil {
+		return nil, err
+	}
+	op := aluOps[n.op]
+	if k, ok := b.constant(); ok {
+		switch {
+		case (op == aluDIV || op == aluMOD) && k == 0:
+			return nil, errorTok(n.tok, "division by zero")
+		case (op == aluLSH || op == aluRSH) && k > 31:
+			return nil, errorTok(n.tok, "shift by %d: shifts go from 0 to 31 bits", k)
+		}
+	}
+	x := &arithVal{cond: a.cond, v: &val{kind: vBin, op: op, a: a.v, b: b.v}}
+	if a.v.isConst() && b.v.isConst() {
+		x.v = &val{kind: vConst, k: fold(op, a.v.k, b.v.k)}
+	}
+	if !c.optimize {
+		s := append(a.stmts, b.stmts...)
+		s = append(s, stmt(clsLDX|mdMEM, uint32(b.reg)), stmt(clsLD|mdMEM, uint32(a.reg)), stmt(clsALU|op|srcX, 0))
+		c.freeReg(a.reg)
+		c.freeReg(b.reg)
+		r, err := c.allocReg(n.tok)
+		if err != nil {
+			return nil, err
+		}
+		x.stmts, x.reg = append(s, stmt(clsST, uint32(r))), r
+	}
+	return x, nil
+}
+
+// Where proto[…] counts from.
+func (c *compiler) load(n *loadArith) (*arithVal, error) {
+	var size uint16
+	switch n.size {
+	case 1:
+		size = szB
+	case 2:
+		size = szH
+	case 4:
+		size = szW
+	default:
+		t := n.sizeTok
+		return nil, errorTok(t, "size %d: a load is 1, 2 or 4 bytes", n.size)
+	}
+	idx, err := c.arith(n.idx)
+	if err != nil {
+		return nil, err
+	}
+	limit := uint32(65535)
+	if n.p == pLink {
+		limit = DefaultSnaplen
+	}
+	if k, ok := idx.constant(); ok && (k > limit || k+n.size > limit) {
+		return nil, errorTok(n.tok, "offset %d is past the end of any packet (%s[] reaches at most %d bytes)", k, n.p, limit)
+	}
+
+	var base uint32
+	tran := false
+	switch n.p {
+	case pLink:
+		// Counted from the start of the packet; no checks.
+	case pIP, pARP, pRARP, pIP6:
+		base = c.offLinkPL
+		b, err := c.protoAbbrev(n.p, n.tok)
+		if err != nil {
+			return nil, err
+		}
+		if idx.cond != nil {
+			b = and(idx.cond, b)
+		}
+		idx.cond = b
+	case pSCTP, pTCP, pUDP, pICMP, pIGMP:
+		// After an IPv4 header of any length, in the first fragment.
+		base, tran = c.offLinkPL, true
+		p, err := c.protoAbbrev(n.p, n.tok)
+		if err != nil {
+			return nil, err
+		}
+		b := and(p, c.ipFrag())
+		if idx.cond != nil {
+			b = and(idx.cond, b)
+		}
+		ip, _ := c.protoAbbrev(pIP, n.tok)
+		idx.cond = and(ip, b)
+	case pICMP6:
+		base = c.offLinkPL + 40
+		b, _ := c.protoAbbrev(pIP6, n.tok)
+		if idx.cond != nil {
+			b = and(idx.cond, b)
+		}
+		idx.cond = and(b, c.cmp(orLinkPL, 6, szB, ipProtoICMPv6))
+	}
+
+	x := &arithVal{cond: idx.cond, v: &val{kind: vLoad, size: size, k: base, tran: tran, msh: c.offLinkPL}}
+	if idx.v.isConst() {
+		x.v.k += idx.v.k
+	} else {
+		x.v.a = idx.v
+	}
+	if !c.optimize {
+		r, err := c.allocReg(n.tok)
+		if err != nil {
+			return nil, err
+		}
+		c.freeReg(idx.reg)
+		var s []bpf.RawInstruction
+		if tran {
+			s = []bpf.RawInstruction{c.loadIPHdrLen(), stmt(clsLD|mdMEM, uint32(idx.reg)),
+				stmt(clsALU|aluADD|srcX, 0), stmt(clsMISC|miscTAX, 0)}
+		} else {
+			s = []bpf.RawInstruction{stmt(clsLDX|mdMEM, uint32(idx.reg))}
+		}
+		s = append(s, stmt(clsLD|size|mdIND, base), stmt(clsST, uint32(r)))
+		x.stmts, x.reg = append(idx.stmts, s...), r
+	}
+	return x, nil
+}
+
+// relation generates a comparison.
+func (c *compiler) relation(n *relNode) (*cond, error) {
+	a, err := c.arith(n.a)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.arith(n.b)
+	if err != nil {
+		return nil, err
+	}
+	jop := map[byte]uint16{'=': jmpJEQ, '>': jmpJGT, opGE: jmpJGE}[n.op]
+	var test *cond
+	if !c.optimize {
+		s := append(a.stmts, b.stmts...)
+		s = append(s, stmt(clsLDX|mdMEM, uint32(b.reg)), stmt(clsLD|mdMEM, uint32(a.reg)))
+		if jop == jmpJEQ {
+			s = append(s, stmt(clsALU|aluSUB|srcX, 0))
+			test = leaf(s, jmpJEQ, 0)
+		} else {
+			test = leaf(s, jop|srcX, 0)
+		}
+		c.freeReg(a.reg)
+		c.freeReg(b.reg)
+	} else if test, err = compare(jop, a.v, b.v, n.tok); err != nil {
+		return nil, err
+	}
+	if n.reversed {
+		test = not(test)
+	}
+	guard := a.cond
+	if b.cond != nil {
+		if guard != nil {
+			guard = and(guard, b.cond)
+		} else {
+			guard = b.cond
+		}
+	}
+	if guard != nil {
+		test = and(guard, test)
+	}
+	return test, nil
+}
+
+// compare makes the test a jop b from the values' trees.
+func compare(jop uint16, a, b *val, t token) (*cond, error) {
+	if a.isConst() && b.isConst() {
+		var r bool
+		switch jop {
+		case jmpJEQ:
+			r = a.k == b.k
+		case jmpJGT:
+			r = a.k > b.k
+		case jmpJGE:
+			r = a.k >= b.k
+		}
+		return constant(r), nil
+	}
+	if b.isConst() {
+		if jop == jmpJEQ && b.k == 0 && a.kind == vBin && a.op == aluAND && a.b.isConst() {
+			// (x & m) == 0 is "not jset m".
+			s, err := compute(a.a, 0, t)
+			if err != nil {
+				return nil, err
+			}
+			return not(leaf(s, jmpJSET, a.b.k)), nil
+		}
+		s, err := compute(a, 0, t)
+		if err != nil {
+			return nil, err
+		}
+		return leaf(s, jop, b.k), nil
+	}
+	if a.isConst() {
+		s, err := compute(b, 0, t)
+		if err != nil {
+			return nil, err
+		}
+		switch jop {
+		case jmpJGT: // k > b is not b >= k
+			return not(leaf(s, jmpJGE, a.k)), nil
+		case jmpJGE: // k >= b is not b > k
+			return not(leaf(s, jmpJGT, a.k)), nil
+		}
+		return leaf(s, jmpJEQ, a.k), nil
+	}
+	s, err := computePair(a, b, 0, t)
+	if err != nil {
+		return nil, err
+	}
+	return leaf(s, jop|srcX, 0), nil
+}
+
+// computePair leaves a in A and b in X.
+func computePair(a, b *val, depth int, t token) ([]bpf.RawInstruction, error) {
+	sb, err := compute(b, depth, t)
+	if err != nil {
+		return nil, err
+	}
+	if !a.clobbersX() {
+		sa, err := compute(a, depth, t)
+		if err != nil {
+			return nil, err
+		}
+		s := append(sb, stmt(clsMISC|miscTAX, 0))
+		return append(s, sa...), nil
+	}
+	if depth >= memWords {
+		return nil, errorTok(t, "the expression needs more than %d scratch cells: simplify it", memWords)
+	}
+	sa, err := compute(a, depth+1, t)
+	if err != nil {
+		return nil, err
+	}
+	s := append(sb, stmt(clsST, uint32(depth)))
+	s = append(s, sa...)
+	return append(s, stmt(clsLDX|mdMEM, uint32(depth))), nil
+}
+
+// compute leaves v in A, using scratch cells from depth up.
+func compute(v *val, depth int, t token) ([]bpf.RawInstruction, error) {
+	switch v.kind {
+	case vConst:
+		return []bpf.RawInstruction{stmt(clsLD|mdIMM, v.k)}, nil
+	case vLen:
+		return []bpf.RawInstruction{stmt(clsLD|szW|mdLEN, 0)}, nil
+	case vLoad:
+		if v.a == nil {
+			if v.tran {
+				return []bpf.RawInstruction{stmt(clsLDX|szB|mdMSH, v.msh), stmt(clsLD|v.size|mdIND, v.k)}, nil
+			}
+			return []bpf.RawInstruction{stmt(clsLD|v.size|mdABS, v.k)}, nil
+		}
+		s, err := compute(v.a, depth, t)
+		if err != nil {
+			return nil, err
+		}
+		if v.tran {
+			s = append(s, stmt(clsLDX|szB|mdMSH, v.msh), stmt(clsALU|aluADD|srcX, 0))
+		}
+		return append(s, stmt(clsMISC|miscTAX, 0), stmt(clsLD|v.size|mdIND, v.k)), nil
+	case vNeg:
+		s, err := compute(v.a, depth, t)
+		if err != nil {
+			return nil, err
+		}
+		return append(s, stmt(clsALU|aluNEG, 0)), nil
+	case vBin:
+		if v.b.isConst() {
+			s, err := compute(v.a, depth, t)
+			if err != nil {
+				return nil, err
+			}
+			return append(s, stmt(clsALU|v.op|srcK, v.b.k)), nil
+		}
+		if v.a.isConst() {
+			s, err := compute(v.b, depth, t)
+			if err != nil {
+				return nil, err
+			}
+			switch v.op {
+			case aluADD, aluMUL, aluAND, aluOR, aluXOR:
+				return append(s, stmt(clsALU|v.op|srcK, v.a.k)), nil
+			}
+			return append(s, stmt(clsMISC|miscTAX, 0), stmt(clsLD|mdIMM, v.a.k), stmt(clsALU|v.op|srcX, 0)), nil
+		}
+		s, err := computePair(v.a, v.b, depth, t)
+		if err != nil {
+			return nil, err
+		}
+		return append(s, stmt(clsALU|v.op|srcX, 0)), nil
+	}
+	panic("filter: unknown value")
+}

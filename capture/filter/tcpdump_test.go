@@ -1,0 +1,124 @@
+package filter_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+	"golang.org/x/net/bpf"
+
+	"github.com/rawsock/rawsock/capture/filter"
+	"github.com/rawsock/rawsock/internal/netlab"
+)
+
+// tcpdumpLinks are the link types the tests compare with tcpdump, by the
+// number tcpdump reads from a file header.
+var tcpdumpLinks = []layers.LinkType{
+	layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL, layers.LinkTypeLinuxSLL2, layers.LinkTypeRaw, 12,
+	layers.LinkTypeIPv4, layers.LinkTypeIPv6, layers.LinkTypeNull, layers.LinkTypeLoop,
+}
+
+var emptyFiles struct {
+	sync.Mutex
+	dir   string
+	paths map[layers.LinkType]string
+}
+
+// emptyCapture returns a pcap file with no packets and the given link
+// type: what tcpdump needs to compile for that link type.
+func emptyCapture(t *testing.T, link layers.LinkType) string {
+	t.Helper()
+	emptyFiles.Lock()
+	defer emptyFiles.Unlock()
+	if emptyFiles.paths == nil {
+		dir, err := os.MkdirTemp("", "filter-empty-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		emptyFiles.dir, emptyFiles.paths = dir, map[layers.LinkType]string{}
+	}
+	if p, ok := emptyFiles.paths[link]; ok {
+		return p
+	}
+	p := filepath.Join(emptyFiles.dir, strconv.Itoa(int(link))+".pcap")
+	var b bytes.Buffer
+	if err := pcapgo.NewWriter(&b).WriteFileHeader(filter.DefaultSnaplen, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	emptyFiles.paths[link] = p
+	return p
+}
+
+// tcpdumpCompile runs tcpdump -d (or -O -d) on expr for link and returns
+// the listing, or tcpdump's error message and ok false.
+func tcpdumpCompile(t *testing.T, expr string, link layers.LinkType, optimize bool) (string, bool) {
+	t.Helper()
+	tcpdump := netlab.RequireTool(t, "tcpdump")
+	args := []string{"-d", "-r", emptyCapture(t, link)}
+	if !optimize {
+		args = append([]string{"-O"}, args...)
+	}
+	args = append(args, "--", expr)
+	cmd := exec.Command(tcpdump, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(errb.String())
+		if i := strings.LastIndex(msg, "\n"); i >= 0 {
+			msg = msg[i+1:]
+		}
+		return strings.TrimPrefix(msg, "tcpdump: "), false
+	}
+	return out.String(), true
+}
+
+func dumpString(t *testing.T, prog []bpf.Instruction, f filter.Format) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := filter.Dump(&b, prog, f); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// stricter are expressions tcpdump accepts and rawsock rejects on purpose
+// (docs/filters.md): they never select anything, or mean less than they
+// seem to.
+var stricter = map[string]bool{}
+
+// TestUnoptimizedIsTcpdumps compares the program of every corpus
+// expression, compiled without the optimizer, with "tcpdump -O -d" on every
+// link type: the same instructions in the same order, or an error where
+// tcpdump has one.
+func TestUnoptimizedIsTcpdumps(t *testing.T) {
+	netlab.RequireTool(t, "tcpdump")
+	for _, link := range tcpdumpLinks {
+		t.Run(strconv.Itoa(int(link)), func(t *testing.T) {
+			t.Parallel()
+			for _, expr := range corpus {
+				want, ok := tcpdumpCompile(t, expr, link, false)
+				prog, err := filter.CompileOptions(expr, link, 0, &filter.Options{NoOptimize: true})
+				switch {
+				case !ok && err == nil:
+					t.Errorf("%q: tcpdump fails (%s), rawsock compiles it", expr, want)
+				case ok && err != nil && !stricter[expr]:
+					t.Errorf("%q: tcpdump compiles it, rawsock fails: %v", expr, err)
+				case ok && err == nil:
+					if got := dumpString(t, prog, filter.Assembly); got != want {
+						t.Errorf("%q: got\n%swant (tcpdump -O -d)\n%s", expr, got, want)
+					}
+				}
+			}
+		})
+	}
+}
