@@ -212,7 +212,7 @@ func parse(toks []token) (node, error) {
 	return n, nil
 }
 
-func (p *parser) peek() token    { return p.toks[p.pos] }
+func (p *parser) peek() token { return p.toks[p.pos] }
 func (p *parser) peekAt(i int) token {
 	if p.pos+i < len(p.toks) {
 		return p.toks[p.pos+i]
