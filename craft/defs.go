@@ -241,7 +241,7 @@ var icmpDef = &layerDef{
 	carries: []string{"ip", "raw"},
 	fields: []*fieldDef{
 		numField("type", 8, func(l any) *uint8 { return &l.(*ICMPv4).Type }).named(icmpTypeNames, nil).
-			withDefault("echo-request"),
+			withDefault("echo-request").setDynamic(),
 		numField("code", 8, func(l any) *uint8 { return &l.(*ICMPv4).Code }).
 			named(nil, func(l any) nameTable { return icmpCodeNames[icmpOf(l)] }).withDefault("0"),
 		numField("chksum", 16, func(l any) *uint16 { return &l.(*ICMPv4).Checksum }).hex().
@@ -322,7 +322,7 @@ var icmp6Def = &layerDef{
 	carries: []string{"ip6", "raw"},
 	fields: []*fieldDef{
 		numField("type", 8, func(l any) *uint8 { return &l.(*ICMPv6).Type }).named(icmp6TypeNames, nil).
-			withDefault("echo-request"),
+			withDefault("echo-request").setDynamic(),
 		numField("code", 8, func(l any) *uint8 { return &l.(*ICMPv6).Code }).withDefault("0"),
 		numField("cksum", 16, func(l any) *uint16 { return &l.(*ICMPv6).Checksum }).hex().alias("chksum").
 			withDefault("computed").keeps(KeepChecksum),
@@ -402,7 +402,7 @@ var igmpDef = &layerDef{
 
 func igmpTypeField() *fieldDef {
 	f := numField("type", 8, func(l any) *uint8 { return &l.(*IGMP).Type }).named(igmpTypeNames, nil).
-		withDefault("v2-query")
+		withDefault("v2-query").setDynamic()
 	f.typ = "name or 0-255"
 	f.set = func(l any, v *value) {
 		g := l.(*IGMP)
@@ -468,7 +468,7 @@ var tcpDef = &layerDef{
 		numField("dataofs", 4, func(l any) *uint8 { return &l.(*TCP).DataOffset }).withDefault("computed").
 			keeps(KeepHeaderLength).withHelp("header length in 32-bit words"),
 		numField("reserved", 3, func(l any) *uint8 { return &l.(*TCP).Reserved }).withDefault("0"),
-		flagsField("flags", 9, tcpFlagNames, func(l any) *uint16 { return &l.(*TCP).Flags }).withDefault("S").
+		flagsField("flags", 9, tcpFlagNames, func(l any) *uint16 { return &l.(*TCP).Flags }).withDefault("S").setDynamic().
 			withHelp("letters of FSRPAUECN (SA is SYN+ACK), or a number"),
 		numField("window", 16, func(l any) *uint16 { return &l.(*TCP).Window }).withDefault("8192"),
 		numField("chksum", 16, func(l any) *uint16 { return &l.(*TCP).Checksum }).hex().

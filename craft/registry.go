@@ -32,8 +32,9 @@ type fieldDef struct {
 	help    string
 	// keep is the computed field that a value given by the user overrides.
 	keep Keep
-	// dynamic says the default depends on the packet or the host (random,
-	// time, route), so Expr always writes the field out.
+	// dynamic says Expr always writes the field out: its default depends on
+	// the packet or the host (random, time, route), or it says too much
+	// about the packet to leave out (a type, TCP flags).
 	dynamic bool
 	// expands says brackets give one packet per value; for list-valued
 	// fields they are the value itself.
@@ -195,7 +196,7 @@ func showBytes(b []byte) string {
 		return `""`
 	}
 	for _, c := range b {
-		if c < 0x20 || c > 0x7e {
+		if (c < 0x20 || c > 0x7e) && c != '\n' && c != '\r' && c != '\t' {
 			return fmt.Sprintf("hex:%x", b)
 		}
 	}

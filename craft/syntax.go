@@ -387,6 +387,14 @@ func suggest(s string, candidates []string) string {
 			best, bestD = c, d
 		}
 	}
+	if best == "" && len(s) >= 3 {
+		// A name cut short: port-unreach for port-unreachable.
+		for _, c := range candidates {
+			if strings.HasPrefix(strings.ToLower(c), strings.ToLower(s)) && (best == "" || len(c) < len(best)) {
+				best = c
+			}
+		}
+	}
 	return best
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -219,9 +220,9 @@ func bytesValue(n *node, w where) (value, error) {
 			}
 			return value{b: b}, nil
 		case strings.HasPrefix(s, "@"):
-			b, err := os.ReadFile(s[1:])
+			b, err := readLoad(s[1:])
 			if err != nil {
-				return value{}, errAt(n.col, "cannot read %s for %s: %v", s[1:], w, unwrapPath(err))
+				return value{}, errAt(n.col, "cannot read %s for %s: %v", s[1:], w, err)
 			}
 			return value{b: b}, nil
 		}
@@ -239,6 +240,24 @@ func hexBytes(s string) ([]byte, error) {
 	b, err := hex.DecodeString(s)
 	if err != nil {
 		return nil, fmt.Errorf("not a hex digit in %q", s)
+	}
+	return b, nil
+}
+
+// readLoad reads a payload file of at most 65535 bytes, the most an IP
+// packet can carry.
+func readLoad(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 0x10000))
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	if len(b) > 0xffff {
+		return nil, fmt.Errorf("more than 65535 bytes")
 	}
 	return b, nil
 }
