@@ -166,3 +166,26 @@ func TestLayersInfo(t *testing.T) {
 		t.Errorf(`SuggestLayer("icnp") = %q, want "icmp"`, g)
 	}
 }
+
+func TestSummary(t *testing.T) {
+	tests := []struct{ expr, want string }{
+		{`ip(src=198.51.100.2, dst=203.0.113.2, id=1)/icmp(id=7, seq=1)/raw(load="hi")`,
+			`IP 198.51.100.2 > 203.0.113.2 (ttl 64, id 1, len 30): icmp echo-request id 7 seq 1, 2 bytes`},
+		{`ether(src=02:00:00:00:00:01, dst=02:00:00:00:00:02)/ip(src=198.51.100.2, dst=203.0.113.2, id=1, flags=DF)/tcp(sport=1, dport=2, seq=3, flags=SA, ack=4, options=[mss(1460)])`,
+			`02:00:00:00:00:01 > 02:00:00:00:00:02, IP 198.51.100.2 > 203.0.113.2 (ttl 64, id 1, len 44, flags DF): tcp 1 > 2 SA seq 3 ack 4 win 8192 options [mss(1460)]`},
+		{`ip(src=198.51.100.2, id=1)/igmp(type=v3-report, records=[{rtype=4, maddr=239.1.2.3}])`,
+			`IP 198.51.100.2 > 224.0.0.22 (ttl 1, id 1, len 40, options [ra]): igmp v3-report [change-to-exclude 239.1.2.3]`},
+		{`ip(src=198.51.100.2, dst=203.0.113.2, id=1)/icmp(type=dest-unreach, code=port-unreachable)/ip(src=203.0.113.2, dst=198.51.100.2, id=2)/udp(sport=1, dport=2)`,
+			`IP 198.51.100.2 > 203.0.113.2 (ttl 64, id 1, len 56): icmp dest-unreach port-unreachable quoting [IP 203.0.113.2 > 198.51.100.2 (ttl 64, id 2, len 28): udp 1 > 2]`},
+		{`ip6(src=2001:db8::1, dst=2001:db8::2)/icmp6(id=1, seq=2)`,
+			`IP6 2001:db8::1 > 2001:db8::2 (hlim 64, plen 8): icmp6 echo-request id 1 seq 2`},
+		{`ip(src=198.51.100.2, dst=203.0.113.2, id=1, proto=253)/raw(load="x")`,
+			`IP 198.51.100.2 > 203.0.113.2 (ttl 64, id 1, len 21): proto 253, 1 bytes`},
+	}
+	for _, tt := range tests {
+		_, stacks := build(t, tt.expr)
+		if got := Summary(stacks[0]); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.expr, got, tt.want)
+		}
+	}
+}

@@ -44,6 +44,13 @@ func Expr(data []byte, first gopacket.LayerType) (string, error) {
 	return "", fmt.Errorf("craft: cannot write this %d-byte packet as an expression", len(data))
 }
 
+// Decode reads a packet into craft's layer types, outermost first; first
+// is layers.LayerTypeEthernet, LayerTypeIPv4 or LayerTypeIPv6. Every field
+// is kept as read (Keep is set), so serializing the stack gives data back.
+// Headers craft does not know, fragments and cut headers end the stack as
+// a Raw layer.
+func Decode(data []byte, first gopacket.LayerType) (Stack, error) { return decodeStack(data, first) }
+
 // decodeStack reads data into craft's layer types.
 func decodeStack(data []byte, first gopacket.LayerType) (Stack, error) {
 	var s Stack

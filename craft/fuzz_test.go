@@ -73,6 +73,15 @@ func FuzzExpr(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
 		first := []gopacket.LayerType{layers.LayerTypeEthernet, layers.LayerTypeIPv4, layers.LayerTypeIPv6}[which%3]
+		if frags, err := FragmentIPv4(data, int(which), int(which/4)); err == nil && len(data) > 0 {
+			var n int
+			for _, f := range frags {
+				n += len(f)
+			}
+			if n < int(which)/8*8 && len(frags) > 1 {
+				t.Fatalf("FragmentIPv4 lost bytes: %d in fragments", n)
+			}
+		}
 		expr, err := Expr(data, first)
 		if err != nil {
 			if min := map[gopacket.LayerType]int{layers.LayerTypeEthernet: 14, layers.LayerTypeIPv4: 20, layers.LayerTypeIPv6: 40}[first]; len(data) >= min {

@@ -207,19 +207,6 @@ func splitOptions(b []byte) (opts [][]byte, ok bool) {
 	return opts, true
 }
 
-// trimPadding drops the zero bytes that pad options to a multiple of 4,
-// which serialization adds back.
-func trimPadding(b []byte) []byte {
-	n := len(b)
-	for n > 0 && b[n-1] == 0 && len(b)-n < 3 {
-		n--
-	}
-	if (n+3)&^3 != len(b) {
-		return b
-	}
-	return b[:n]
-}
-
 // showOptions writes options in the expression syntax, each through name,
 // falling back to hex:… for the whole list when the names would not
 // rebuild the same bytes.
@@ -227,8 +214,14 @@ func showOptions(b []byte, syn []optSyntax, name func(o []byte) string) string {
 	if len(b) == 0 {
 		return "[]"
 	}
-	body := trimPadding(b)
-	opts, ok := splitOptions(body)
+	opts, ok := splitOptions(b)
+	// Zeros at the end that only pad to a multiple of 4 come back by
+	// themselves.
+	n := len(b)
+	for ok && len(opts) > 0 && len(opts[len(opts)-1]) == 1 && opts[len(opts)-1][0] == 0 && (n-1+3)&^3 == (len(b)+3)&^3 {
+		opts = opts[:len(opts)-1]
+		n--
+	}
 	if ok {
 		var parts []string
 		for _, o := range opts {
