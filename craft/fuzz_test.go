@@ -95,3 +95,16 @@ func FuzzExpr(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAnswers matches arbitrary bytes against a sent packet and the other
+// way round: it must not panic.
+func FuzzAnswers(f *testing.F) {
+	sent := rebuild(&testing.T{}, `ip(src=198.51.100.2, dst=203.0.113.2, id=8)/udp(sport=5000, dport=33434)/raw(load="x")`)
+	f.Add(rebuild(&testing.T{}, `ip(src=203.0.113.2, dst=198.51.100.2)/icmp(type=dest-unreach)/ip(src=198.51.100.2, dst=203.0.113.2, id=8)/udp(sport=5000, dport=33434)`))
+	f.Add(rebuild(&testing.T{}, `ip6(src=2001:db8::2, dst=2001:db8::1)/icmp6(type=dest-unreach, code=4)/ip6(src=2001:db8::1, dst=2001:db8::2)/udp(sport=1, dport=2)`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		Answers(sent, layers.LayerTypeIPv4, data, layers.LayerTypeIPv4)
+		Answers(data, layers.LayerTypeIPv4, sent, layers.LayerTypeIPv4)
+		Answers(data, layers.LayerTypeEthernet, data, layers.LayerTypeIPv6)
+	})
+}
