@@ -1,0 +1,638 @@
+package probe
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// An EchoConn sends ICMP or ICMPv6 echo requests to one destination and
+// yields what comes back: echo replies and ICMP errors about its requests.
+// OpenEcho returns the Linux one; tests use fakes.
+type EchoConn interface {
+	// Send sends an echo request with sequence number seq and data (all
+	// that follows the 8-byte ICMP header) and returns when it was handed
+	// to the kernel. A failure the kernel explains on its error queue
+	// (EMSGSIZE under -M do, say) comes back as a *LocalError.
+	Send(ctx context.Context, seq uint16, data []byte) (time.Time, error)
+	// Receive waits until deadline for the next answer and returns
+	// os.ErrDeadlineExceeded when none came, or ctx's error when ctx ended.
+	Receive(ctx context.Context, deadline time.Time) (Answer, error)
+	// ID is the echo identifier the requests carry: chosen by the conn for
+	// a raw socket, by the kernel for an ICMP datagram socket.
+	ID() uint16
+	// Raw reports whether the conn is a raw socket (and so sees other
+	// processes' traffic unless filtered).
+	Raw() bool
+	// Close releases the conn.
+	Close() error
+}
+
+// An Answer is one thing an EchoConn received: an echo reply (ICMP set)
+// or an ICMP error quoting an echo request (Err set).
+type Answer struct {
+	// ICMP is an echo reply from its ICMP header on; nil for an error.
+	ICMP []byte
+	// From is the reply's source, or the address of the node that sent
+	// the error (the offender).
+	From netip.Addr
+	// TTL is the reply's TTL or hop limit, -1 when unknown.
+	TTL int
+	// Time is when the kernel received it (SO_TIMESTAMPNS); zero when the
+	// kernel gave no time, and then the clock is read instead.
+	Time time.Time
+
+	// Err is the ICMP error, Quote the ICMP header (and what follows) of
+	// the echo request it quotes, and Dst that request's destination.
+	Err   *ICMPError
+	Quote []byte
+	Dst   netip.Addr
+}
+
+// A LocalError is an error the local stack reported for an echo request
+// on the socket's error queue (SO_EE_ORIGIN_LOCAL): the request never left.
+type LocalError struct {
+	Errno syscall.Errno
+	// MTU is the path MTU, for EMSGSIZE.
+	MTU uint32
+}
+
+func (e *LocalError) Error() string {
+	if e.Errno == syscall.EMSGSIZE {
+		return fmt.Sprintf("local error: message too long, mtu=%d", e.MTU)
+	}
+	return "local error: " + e.Errno.Error()
+}
+
+func (e *LocalError) Unwrap() error { return e.Errno }
+
+// A Clock tells the time. Tests use a virtual one that their fake conn
+// advances.
+type Clock interface {
+	Now() time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// PingConfig is a ping run: iputils ping's options. The zero value of each
+// field is iputils' default, except where noted.
+type PingConfig struct {
+	// Host is the destination as given, Addr its address, Source the local
+	// address the requests leave from and Device the interface (-I), for
+	// the header line.
+	Host   string
+	Addr   netip.Addr
+	Source netip.Addr
+	Device string
+	// ShowSource prints "from SOURCE DEVICE:" in the header (-I given).
+	ShowSource bool
+
+	Count    int           // -c: stop after this many replies (or errors); 0 runs until stopped
+	Interval time.Duration // -i: between requests; 0 with Flood means as fast as replies come back
+	// IntervalSet says -i was given, so that Flood keeps it.
+	IntervalSet bool
+	Deadline    time.Duration // -w: stop after this long, whatever happened
+	Linger      time.Duration // -W: how long to wait for a reply after the last request; default 10s
+	Preload     int           // -l: requests sent at once at the start; default 1
+	Size        int           // -s: data bytes; default 56, -1 means 0
+	Pattern     []byte        // -p: fill the data with this pattern
+	Flood       bool          // -f
+	Outstanding bool          // -O
+	Broadcast   bool          // -b, or a multicast destination: replies from anyone, duplicates expected
+
+	// Status, when it delivers, asks for the running statistics (SIGQUIT).
+	Status <-chan struct{}
+	// Clock is the time source; nil is the real clock.
+	Clock Clock
+}
+
+// DefaultInterval and the other defaults are iputils ping's.
+const (
+	DefaultInterval = time.Second
+	DefaultLinger   = 10 * time.Second
+	DefaultSize     = 56
+	// MinUserInterval is the shortest interval iputils allows a user who
+	// is not root.
+	MinUserInterval = 2 * time.Millisecond
+	// floodWait is how long a flood waits for a reply before sending the
+	// next request anyway (iputils' MININTERVAL).
+	floodWait = 10 * time.Millisecond
+	// timevalLen is the size of the send time at the start of the data.
+	timevalLen = 16
+)
+
+// A PingReporter receives what a ping run does, in order; TextReporter
+// prints it as iputils does and JSONReporter as JSON lines.
+type PingReporter interface {
+	// Start is called once before the first request.
+	Start(cfg *PingConfig, dataLen int)
+	// Sent is called after each request that left.
+	Sent(seq uint16)
+	// SendFailed is called when a request could not be sent.
+	SendFailed(seq uint16, err error)
+	// NoAnswerYet is called under -O when the previous request is
+	// unanswered as the next one goes.
+	NoAnswerYet(seq uint16)
+	// Reply is called for each echo reply, duplicates included.
+	Reply(r *PingReply)
+	// Error is called for each ICMP error about a request.
+	Error(e *PingError)
+	// Status is called when Status asked for running statistics.
+	Status(s *PingStats)
+	// Finish is called once at the end.
+	Finish(s *PingStats)
+}
+
+// A PingReply is one echo reply as the reporter sees it.
+type PingReply struct {
+	Seq   uint16
+	From  netip.Addr
+	Bytes int // ICMP bytes received, header included
+	TTL   int // -1 when unknown
+	// RTT is the round-trip time, valid when Timing (data of 16 bytes or
+	// more); RTTUS is the same in whole microseconds as iputils prints it.
+	RTT    time.Duration
+	RTTUS  int64
+	Timing bool
+	Dup    bool
+	// BadChecksum and Truncated flag damaged replies.
+	BadChecksum bool
+	Truncated   bool
+	// ID is the reply's echo identifier.
+	ID uint16
+	// WrongByte is the offset of the first data byte that differs from
+	// what was sent, or -1; Want and Got are the bytes there.
+	WrongByte int
+	Want, Got byte
+	Data      []byte // the reply's data, valid only during the call
+	// At is when the reply was received.
+	At time.Time
+}
+
+// A PingError is an ICMP error about one of the echo requests.
+type PingError struct {
+	Seq uint16
+	ICMPError
+	At time.Time
+}
+
+// Ping runs a ping over conn as cfg says, telling rep what happens, until
+// the count is reached, the deadline passes or ctx ends (SIGINT), and
+// returns the statistics. Its error is for failures of the conn itself;
+// whether any reply came back is in the statistics (see PingStats and
+// ExitCode).
+func Ping(ctx context.Context, conn EchoConn, cfg *PingConfig, rep PingReporter) (*PingStats, error) {
+	p := newPinger(conn, cfg, rep)
+	return p.run(ctx)
+}
+
+// ExitCode is iputils ping's exit status for a finished run: 1 when no
+// reply came, or when a deadline (-w) passed before the count was
+// reached; 0 otherwise.
+func ExitCode(cfg *PingConfig, s *PingStats) int {
+	if s.Received == 0 || (cfg.Deadline > 0 && cfg.Count > 0 && s.Received < cfg.Count) {
+		return 1
+	}
+	return 0
+}
+
+type pinger struct {
+	conn  EchoConn
+	cfg   PingConfig
+	rep   PingReporter
+	clock Clock
+
+	dataLen  int
+	timing   bool
+	data     []byte // the data of the next request; its first bytes get the time
+	interval time.Duration
+	preload  int
+	linger   time.Duration
+
+	ntransmitted int
+	nreceived    int
+	nrepeats     int
+	nchecksum    int
+	nerrors      int
+	acked        uint16
+	pipe         int
+	rtt          rttAccumulator
+
+	received [1 << 16 / 64]uint64 // bit per sequence number: answered
+	sentAt   []int64              // send time per sequence number, unix nanoseconds
+
+	start, curTime time.Time
+	tokens         time.Duration
+	exitAt         time.Time // set once the last request is out
+	deadlineAt     time.Time
+	exiting        bool
+}
+
+func newPinger(conn EchoConn, cfg *PingConfig, rep PingReporter) *pinger {
+	p := &pinger{conn: conn, cfg: *cfg, rep: rep, clock: cfg.Clock, sentAt: make([]int64, 1<<16)}
+	if p.clock == nil {
+		p.clock = realClock{}
+	}
+	p.dataLen = cfg.Size
+	switch {
+	case p.dataLen == 0:
+		p.dataLen = DefaultSize
+	case p.dataLen < 0:
+		p.dataLen = 0
+	}
+	p.timing = p.dataLen >= timevalLen
+	p.interval = cfg.Interval
+	if !cfg.IntervalSet {
+		p.interval = DefaultInterval
+	}
+	if cfg.Flood && !cfg.IntervalSet {
+		p.interval = 0
+	}
+	p.preload = max(cfg.Preload, 1)
+	p.linger = cfg.Linger
+	if p.linger <= 0 {
+		p.linger = DefaultLinger
+	}
+	p.data = fillData(p.dataLen, cfg.Pattern)
+	return p
+}
+
+// fillData makes the data of a request as iputils does: the bytes 0, 1,
+// 2, … or the pattern repeated, the first 16 bytes later overwritten by
+// the send time.
+func fillData(n int, pattern []byte) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		if len(pattern) > 0 {
+			b[i] = pattern[i%len(pattern)]
+		} else {
+			b[i] = byte(i)
+		}
+	}
+	return b
+}
+
+func (p *pinger) isReceived(seq uint16) bool { return p.received[seq/64]&(1<<(seq%64)) != 0 }
+func (p *pinger) setReceived(seq uint16)     { p.received[seq/64] |= 1 << (seq % 64) }
+func (p *pinger) clearReceived(seq uint16)   { p.received[seq/64] &^= 1 << (seq % 64) }
+
+// inFlight is how many requests are unanswered, as iputils counts them:
+// from the newest acknowledged sequence number on.
+func (p *pinger) inFlight() int {
+	d := uint16(p.ntransmitted) - p.acked
+	if d <= 0x7fff {
+		return int(d)
+	}
+	return 0
+}
+
+// acknowledge notes an answer (reply or error) to seq: it moves the
+// acknowledged mark and measures the pipe.
+func (p *pinger) acknowledge(seq uint16) {
+	d := uint16(p.ntransmitted) - seq
+	if d > 0x7fff {
+		return
+	}
+	p.pipe = max(p.pipe, int(d)+1)
+	if int16(seq-p.acked) > 0 || uint16(p.ntransmitted)-p.acked > 0x7fff {
+		p.acked = seq
+	}
+}
+
+func (p *pinger) run(ctx context.Context) (*PingStats, error) {
+	p.rep.Start(&p.cfg, p.dataLen)
+	p.start = p.clock.Now()
+	if p.cfg.Deadline > 0 {
+		p.deadlineAt = p.start.Add(p.cfg.Deadline)
+	}
+	st := newStatusWatch(ctx, p.cfg.Status)
+	defer st.stop()
+	for {
+		if p.exiting ||
+			(p.cfg.Count > 0 && p.nreceived+p.nerrors >= p.cfg.Count) ||
+			(p.cfg.Deadline > 0 && p.nerrors > 0) {
+			break
+		}
+		if st.take() {
+			p.rep.Status(p.stats())
+		}
+		var next time.Duration
+		for {
+			var err error
+			if next, err = p.pinger(ctx); err != nil {
+				return p.finish(), err
+			}
+			next = p.scheduleExit(next)
+			if next > 0 {
+				break
+			}
+		}
+		now := p.clock.Now()
+		until := now.Add(next)
+		for _, t := range []time.Time{p.deadlineAt, p.exitAt} {
+			if !t.IsZero() && t.Before(until) {
+				until = t
+			}
+		}
+		rctx := st.context()
+		ans, err := p.conn.Receive(rctx, until)
+		now = p.clock.Now()
+		if (!p.deadlineAt.IsZero() && !now.Before(p.deadlineAt)) || (!p.exitAt.IsZero() && !now.Before(p.exitAt)) {
+			p.exiting = true
+		}
+		switch {
+		case err == nil:
+			p.handle(&ans, now)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+		case ctx.Err() != nil:
+			p.exiting = true
+		case rctx.Err() != nil:
+			// a status request woke the wait
+		default:
+			return p.finish(), err
+		}
+	}
+	return p.finish(), nil
+}
+
+// pinger sends the request that is due, if one is, and returns how long
+// until the next is: iputils' token bucket, which lets Preload requests go
+// at once and then one per interval.
+func (p *pinger) pinger(ctx context.Context) (time.Duration, error) {
+	if p.exiting || (p.cfg.Count > 0 && p.ntransmitted >= p.cfg.Count && p.cfg.Deadline == 0) {
+		return time.Second, nil
+	}
+	now := p.clock.Now()
+	if p.curTime.IsZero() {
+		p.curTime = now
+		p.tokens = p.interval * time.Duration(p.preload-1)
+	} else {
+		ntokens := now.Sub(p.curTime)
+		if p.interval == 0 && ntokens < floodWait && p.inFlight() >= p.preload {
+			return floodWait - ntokens, nil
+		}
+		ntokens += p.tokens
+		ntokens = min(ntokens, p.interval*time.Duration(p.preload))
+		if ntokens < p.interval {
+			return p.interval - ntokens, nil
+		}
+		p.curTime = now
+		p.tokens = ntokens - p.interval
+	}
+	if p.cfg.Outstanding && p.ntransmitted > 0 && !p.isReceived(uint16(p.ntransmitted)) {
+		p.rep.NoAnswerYet(uint16(p.ntransmitted))
+	}
+	seq := uint16(p.ntransmitted + 1)
+	p.clearReceived(seq)
+	if p.timing {
+		binary.NativeEndian.PutUint64(p.data, uint64(now.Unix()))
+		binary.NativeEndian.PutUint64(p.data[8:], uint64(now.Nanosecond()/1000))
+	}
+	sent, err := p.conn.Send(ctx, seq, p.data)
+	if err == nil {
+		p.sentAt[seq] = sent.UnixNano()
+		p.ntransmitted++
+		p.rep.Sent(seq)
+		return p.interval - p.tokens, nil
+	}
+	switch {
+	case errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM):
+		// The device queue is full: the request is not sent; try again
+		// in a while.
+		p.tokens = 0
+		return max(min(p.interval/2, 500*time.Millisecond), floodWait), nil
+	case errors.Is(err, syscall.EAGAIN):
+		p.tokens += p.interval
+		return floodWait, nil
+	case ctx.Err() != nil:
+		p.exiting = true
+		return time.Second, nil
+	}
+	// A hard local error: count the request as sent, say why it was not.
+	var le *LocalError
+	if errors.As(err, &le) {
+		p.nerrors++
+	}
+	p.sentAt[seq] = now.UnixNano()
+	p.ntransmitted++
+	p.rep.SendFailed(seq, err)
+	p.tokens = 0
+	return max(p.interval, floodWait), nil
+}
+
+// scheduleExit arms the final wait once the last request of a counted run
+// is out: twice the longest round trip (at least one interval) when
+// replies came, the linger time (-W) when none did.
+func (p *pinger) scheduleExit(next time.Duration) time.Duration {
+	if p.cfg.Count == 0 || p.ntransmitted < p.cfg.Count || p.cfg.Deadline != 0 {
+		return next
+	}
+	if p.exitAt.IsZero() {
+		var wait time.Duration
+		if p.nreceived > 0 {
+			wait = max(2*time.Duration(p.rtt.max)*time.Microsecond, p.interval)
+		} else {
+			wait = p.linger
+		}
+		p.exitAt = p.clock.Now().Add(wait)
+	}
+	return max(next, p.exitAt.Sub(p.clock.Now()))
+}
+
+// handle matches one answer against the requests and counts it.
+func (p *pinger) handle(a *Answer, now time.Time) {
+	at := a.Time
+	if at.IsZero() {
+		at = now
+	}
+	if a.Err != nil {
+		p.handleError(a, at)
+		return
+	}
+	e, err := ParseEcho(a.ICMP)
+	v6 := p.cfg.Addr.Is6()
+	if err != nil || e.Type != echoType(v6, true) {
+		return
+	}
+	if p.conn.Raw() && e.ID != p.conn.ID() {
+		return // another process's ping
+	}
+	if !p.cfg.Broadcast && a.From != p.cfg.Addr {
+		return // an echo reply from someone we did not ask
+	}
+	if p.sentAt[e.Seq] == 0 {
+		return // never sent
+	}
+	r := PingReply{Seq: e.Seq, From: a.From, Bytes: len(a.ICMP), TTL: a.TTL, ID: e.ID, Timing: p.timing, WrongByte: -1, Data: e.Data, At: at}
+	// The kernel checks ICMPv6 checksums, and those of ICMP datagram
+	// sockets; a raw IPv4 socket hands over whatever came.
+	r.BadChecksum = !v6 && p.conn.Raw() && Checksum(a.ICMP) != 0
+	p.nreceived++
+	if !r.BadChecksum {
+		p.acknowledge(e.Seq)
+	}
+	if p.timing && len(a.ICMP) >= 8+timevalLen {
+		rtt := at.Sub(time.Unix(0, p.sentAt[e.Seq]))
+		us := rtt.Microseconds()
+		if us < 0 {
+			rtt, us = 0, 0
+		}
+		r.RTT, r.RTTUS = rtt, us
+		if !r.BadChecksum {
+			p.rtt.add(us)
+		}
+	}
+	switch {
+	case r.BadChecksum:
+		p.nchecksum++
+		p.nreceived--
+	case p.isReceived(e.Seq):
+		p.nrepeats++
+		p.nreceived--
+		r.Dup = true
+	default:
+		p.setReceived(e.Seq)
+	}
+	if len(a.ICMP) < p.dataLen+8 {
+		r.Truncated = true
+	} else {
+		for i := timevalLen; i < p.dataLen; i++ {
+			if e.Data[i] != p.data[i] {
+				r.WrongByte, r.Want, r.Got = i, p.data[i], e.Data[i]
+				break
+			}
+		}
+	}
+	p.rep.Reply(&r)
+}
+
+// handleError counts an ICMP error whose quoted request is one of ours.
+func (p *pinger) handleError(a *Answer, at time.Time) {
+	q, err := ParseEcho(a.Quote)
+	if err != nil || q.Type != echoType(p.cfg.Addr.Is6(), false) {
+		return
+	}
+	if (p.conn.Raw() && q.ID != p.conn.ID()) || (a.Dst.IsValid() && a.Dst != p.cfg.Addr) {
+		return
+	}
+	p.acknowledge(q.Seq)
+	p.nerrors++
+	p.rep.Error(&PingError{Seq: q.Seq, ICMPError: *a.Err, At: at})
+}
+
+// stats gathers what has been counted so far.
+func (p *pinger) stats() *PingStats {
+	s := &PingStats{
+		Host:        p.cfg.Host,
+		Addr:        p.cfg.Addr,
+		Transmitted: p.ntransmitted,
+		Received:    p.nreceived,
+		Duplicates:  p.nrepeats,
+		Corrupted:   p.nchecksum,
+		Errors:      p.nerrors,
+		Timing:      p.timing,
+		Pipe:        p.pipe,
+		EWMA8US:     p.rtt.ewma8,
+	}
+	if !p.curTime.IsZero() {
+		s.Elapsed = p.curTime.Sub(p.start)
+	}
+	if p.rtt.n > 0 {
+		s.MinUS, s.MaxUS = p.rtt.min, p.rtt.max
+		s.AvgUS, s.MdevUS = p.rtt.summary()
+	}
+	if p.nreceived > 0 && (p.interval == 0 || p.cfg.Flood) && p.ntransmitted > 1 {
+		s.ShowIPG = true
+		s.IPGUS = s.Elapsed.Microseconds() / int64(p.ntransmitted-1)
+	}
+	return s
+}
+
+func (p *pinger) finish() *PingStats {
+	s := p.stats()
+	p.rep.Finish(s)
+	return s
+}
+
+// statusWatch turns deliveries on a status channel into a pending flag
+// and wakes the wait under way, so the running statistics show at once.
+type statusWatch struct {
+	parent context.Context
+	done   chan struct{}
+
+	mu      sync.Mutex
+	pending bool
+	cancel  context.CancelFunc
+}
+
+func newStatusWatch(ctx context.Context, ch <-chan struct{}) *statusWatch {
+	w := &statusWatch{parent: ctx}
+	if ch == nil {
+		return w
+	}
+	w.done = make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-w.done:
+				return
+			case <-ch:
+				w.mu.Lock()
+				w.pending = true
+				if w.cancel != nil {
+					w.cancel()
+				}
+				w.mu.Unlock()
+			}
+		}
+	}()
+	return w
+}
+
+// take reports whether a status was asked for since the last take.
+func (w *statusWatch) take() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.pending
+	w.pending = false
+	return p
+}
+
+// context returns the context for the next wait: the parent, cancelled
+// early when a status request arrives.
+func (w *statusWatch) context() context.Context {
+	if w.done == nil {
+		return w.parent
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cancel != nil {
+		w.cancel()
+	}
+	ctx, cancel := context.WithCancel(w.parent)
+	w.cancel = cancel
+	if w.pending {
+		cancel()
+	}
+	return ctx
+}
+
+func (w *statusWatch) stop() {
+	if w.done == nil {
+		return
+	}
+	close(w.done)
+	w.mu.Lock()
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.mu.Unlock()
+}
