@@ -61,10 +61,10 @@ func TestRouted(t *testing.T) {
 func TestRoutedFaults(t *testing.T) {
 	netlab.RequireTool(t, "traceroute")
 	tests := []struct {
-		name  string
+		name   string
 		break_ func(r *netlab.Routed)
-		dst   string
-		want  string // the last line of traceroute -n's output, as a regexp
+		dst    string
+		want   string // the last line of traceroute -n's output, as a regexp
 	}{
 		{"silent r2", func(r *netlab.Routed) { r.R2.Silence() }, netlab.RoutedServer4,
 			`^ 3  203\.0\.113\.2 `},
