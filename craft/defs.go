@@ -48,13 +48,13 @@ var etherDef = &layerDef{
 	carries: []string{"ip", "ip6", "raw"},
 	fields: []*fieldDef{
 		macField("dst", func(l any) *[6]byte { return &l.(*Ether).Dst }).
-			withDefault("the multicast MAC of a multicast IP dst, else ff:ff:ff:ff:ff:ff").
+			withDefault("ff:ff:ff:ff:ff:ff").withHelp("the group's MAC (01:00:5e:…, 33:33:…) for a multicast IP dst").
 			withAuto(func(c *fillCtx) { c.l.(*Ether).Dst = multicastMAC(c.next) }).setDynamic(),
 		macField("src", func(l any) *[6]byte { return &l.(*Ether).Src }).
-			withDefault("the MAC of the -I interface, else 00:00:00:00:00:00").
+			withDefault("the -I interface's MAC").withHelp("00:00:00:00:00:00 without -I").
 			withAuto(func(c *fillCtx) { c.l.(*Ether).Src = c.b.mac }).setDynamic(),
 		numField("type", 16, func(l any) *uint16 { return &l.(*Ether).Type }).named(etherTypeNames, nil).hex().
-			withDefault("from the next layer (ipv4, ipv6), else 0x9000").keeps(KeepNext),
+			withDefault("from the next layer").keeps(KeepNext).withHelp("ipv4, ipv6, arp, vlan or a number; 0x9000 when nothing follows"),
 		bytesField("trailer", func(l any) *[]byte { return &l.(*Ether).Trailer }).
 			withDefault(`""`).withHelp("bytes after the payload (padding)"),
 	},
@@ -101,7 +101,7 @@ var ipDef = &layerDef{
 		numField("ihl", 4, func(l any) *uint8 { return &l.(*IPv4).IHL }).
 			withDefault("computed").keeps(KeepHeaderLength).withHelp("header length in 32-bit words"),
 		numField("tos", 8, func(l any) *uint8 { return &l.(*IPv4).TOS }).hex().
-			withDefault("0; 0xc0 under an IGMPv3 message").
+			withDefault("0 (igmp v3: 0xc0)").
 			withAuto(func(c *fillCtx) {
 				ip := c.l.(*IPv4)
 				ip.TOS = 0
@@ -118,7 +118,7 @@ var ipDef = &layerDef{
 		numField("frag", 13, func(l any) *uint16 { return &l.(*IPv4).FragOffset }).
 			withDefault("0").withHelp("fragment offset in units of 8 bytes"),
 		numField("ttl", 8, func(l any) *uint8 { return &l.(*IPv4).TTL }).
-			withDefault("64; 1 under igmp").
+			withDefault("64 (igmp: 1)").
 			withAuto(func(c *fillCtx) {
 				ip := c.l.(*IPv4)
 				ip.TTL = 64
@@ -127,14 +127,15 @@ var ipDef = &layerDef{
 				}
 			}),
 		numField("proto", 8, func(l any) *uint8 { return &l.(*IPv4).Protocol }).named(protoNames, nil).
-			withDefault("from the next layer, else 0").keeps(KeepNext),
+			withDefault("from the next layer").keeps(KeepNext).withHelp("0 when raw or nothing follows"),
 		numField("chksum", 16, func(l any) *uint16 { return &l.(*IPv4).Checksum }).hex().
 			withDefault("computed").keeps(KeepChecksum),
 		addrField("src", false, func(l any) *netip.Addr { return &l.(*IPv4).Src }).
-			withDefault("the kernel's source address for a route to dst").
+			withDefault("from the route to dst").
 			withAuto(func(c *fillCtx) { ip := c.l.(*IPv4); ip.Src = c.b.source(ip.Dst) }).setDynamic(),
 		addrField("dst", false, func(l any) *netip.Addr { return &l.(*IPv4).Dst }).
-			withDefault("127.0.0.1; under igmp the group (reports, queries), 224.0.0.2 (leave) or 224.0.0.22 (v3 report)").
+			withDefault("127.0.0.1 (igmp: by type)").
+			withHelp("under igmp: the group (reports, queries), 224.0.0.1 (general query), 224.0.0.2 (leave), 224.0.0.22 (v3 report)").
 			withAuto(func(c *fillCtx) {
 				ip := c.l.(*IPv4)
 				ip.Dst = loopback4
@@ -143,7 +144,7 @@ var ipDef = &layerDef{
 				}
 			}).setDynamic(),
 		ipOptionsField().
-			withDefault("[]; [ra] under IGMPv2 and IGMPv3").
+			withDefault("[] (igmp v2, v3: [ra])").
 			withAuto(func(c *fillCtx) {
 				ip := c.l.(*IPv4)
 				ip.Options = nil
@@ -187,10 +188,10 @@ var ip6Def = &layerDef{
 		numField("plen", 16, func(l any) *uint16 { return &l.(*IPv6).Length }).
 			withDefault("computed").keeps(KeepLength).withHelp("payload length"),
 		numField("nh", 8, func(l any) *uint8 { return &l.(*IPv6).NextHeader }).named(protoNames, nil).
-			withDefault("from the next layer, else 59 (nonxt)").keeps(KeepNext),
+			withDefault("from the next layer").keeps(KeepNext).withHelp("59 (nonxt) when raw or nothing follows"),
 		numField("hlim", 8, func(l any) *uint8 { return &l.(*IPv6).HopLimit }).withDefault("64"),
 		addrField("src", true, func(l any) *netip.Addr { return &l.(*IPv6).Src }).
-			withDefault("the kernel's source address for a route to dst").
+			withDefault("from the route to dst").
 			withAuto(func(c *fillCtx) { ip := c.l.(*IPv6); ip.Src = c.b.source(ip.Dst) }).setDynamic(),
 		addrField("dst", true, func(l any) *netip.Addr { return &l.(*IPv6).Dst }).withDefault("::1").setDynamic(),
 	},
@@ -243,7 +244,8 @@ var icmpDef = &layerDef{
 		numField("type", 8, func(l any) *uint8 { return &l.(*ICMPv4).Type }).named(icmpTypeNames, nil).
 			withDefault("echo-request").setDynamic(),
 		numField("code", 8, func(l any) *uint8 { return &l.(*ICMPv4).Code }).
-			named(nil, func(l any) nameTable { return icmpCodeNames[icmpOf(l)] }).withDefault("0"),
+			named(nil, func(l any) nameTable { return icmpCodeNames[icmpOf(l)] }).withDefault("0").
+			withHelp("names for the codes of dest-unreach, redirect, time-exceeded, parameter-problem (docs/expressions.md)"),
 		numField("chksum", 16, func(l any) *uint16 { return &l.(*ICMPv4).Checksum }).hex().
 			withDefault("computed").keeps(KeepChecksum),
 		numField("id", 16, func(l any) *uint16 { return &l.(*ICMPv4).ID }).
@@ -252,7 +254,7 @@ var icmpDef = &layerDef{
 		numField("seq", 16, func(l any) *uint16 { return &l.(*ICMPv4).Seq }).withDefault("0").
 			only(func(l any) bool { return icmpHasIDSeq(icmpOf(l)) }).withHelp("echo, timestamp, information, address mask"),
 		numField("ts_ori", 32, func(l any) *uint32 { return &l.(*ICMPv4).Originate }).
-			withDefault("now, in ms since midnight UTC").random(func(c *fillCtx) {
+			withDefault("now").withHelp("timestamp; ms since midnight UTC").random(func(c *fillCtx) {
 			c.l.(*ICMPv4).Originate = msSinceMidnight(c.b.now())
 		}).only(icmpTypes(13, 14)).withHelp("timestamp"),
 		numField("ts_rx", 32, func(l any) *uint32 { return &l.(*ICMPv4).Receive }).withDefault("0").
@@ -366,7 +368,7 @@ var igmpDef = &layerDef{
 	fields: []*fieldDef{
 		igmpTypeField(),
 		numField("mrcode", 8, func(l any) *uint8 { return &l.(*IGMP).MaxRespCode }).
-			withDefault("100 (10 s) in v2 and v3 queries, else 0").withHelp("max response code; reserved in reports").
+			withDefault("100 in queries, else 0").withHelp("max response code (100: 10 s); reserved in reports").
 			withAuto(func(c *fillCtx) {
 				g := c.l.(*IGMP)
 				g.MaxRespCode = 0
@@ -395,7 +397,7 @@ var igmpDef = &layerDef{
 		numField("numgrp", 16, func(l any) *uint16 { return &l.(*IGMP).NumRecords }).withDefault("computed").
 			keeps(KeepCount).only(func(l any) bool { return igmpOf(l).isV3Report() }).withHelp("v3 report"),
 		recordsField().only(func(l any) bool { return igmpOf(l).isV3Report() }).
-			withHelp("v3 report: [{rtype=…, maddr=…, srcaddrs=[…], auxdata=hex:…}, …]"),
+			withHelp("v3 report; a record is {rtype, maddr, srcaddrs, auxdata, numsrc, auxdlen}"),
 	},
 	check: checkIGMP,
 }

@@ -68,13 +68,15 @@ func optNames(syn []optSyntax) []string {
 }
 
 func ipOptionsField() *fieldDef {
-	return optionsField("options", ipOptSyntax, "[nop, ra, rr, ts, lsrr(addr, …), ssrr(addr, …), eol, hex:…]",
-		func(l any) *[]byte { return &l.(*IPv4).Options }, showIPOptions)
+	return optionsField("options", ipOptSyntax, "[option, …]",
+		func(l any) *[]byte { return &l.(*IPv4).Options }, showIPOptions).
+		withHelp("nop, eol, ra, rr, rr(n), ts, ts(n), lsrr(addr, …), ssrr(addr, …), hex:…")
 }
 
 func tcpOptionsField() *fieldDef {
-	return optionsField("options", tcpOptSyntax, "[mss(n), sackok, ts(val, ecr), nop, wscale(n), sack(l, r, …), eol, hex:…]",
-		func(l any) *[]byte { return &l.(*TCP).Options }, showTCPOptions)
+	return optionsField("options", tcpOptSyntax, "[option, …]",
+		func(l any) *[]byte { return &l.(*TCP).Options }, showTCPOptions).
+		withHelp("mss(n), sackok, ts(val, ecr), nop, wscale(n), sack(left, right, …), eol, hex:…")
 }
 
 // optionsField is an options list encoded into bytes; the brackets are the
@@ -345,7 +347,7 @@ var recordTypeNames = nameTable{
 // recordsField is the group records of an IGMPv3 report, written
 // [{rtype=4, maddr=239.1.2.3}, {rtype=1, maddr=…, srcaddrs=[…]}].
 func recordsField() *fieldDef {
-	f := &fieldDef{name: "records", typ: "[{rtype, auxdlen, numsrc, maddr, srcaddrs, auxdata}, …]", dflt: "[]"}
+	f := &fieldDef{name: "records", typ: "[{record}, …]", dflt: "[]"}
 	f.parse = func(n *node, c *parseCtx) ([]item, error) {
 		var v value
 		for _, e := range listOf(n) {

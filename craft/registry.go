@@ -79,6 +79,9 @@ func (f *fieldDef) hex() *fieldDef {
 func (f *fieldDef) named(t nameTable, tableFor func(l any) nameTable) *fieldDef {
 	max := f.maxN
 	f.typ = "name or " + f.typ
+	if f.help == "" && t != nil {
+		f.help = strings.Join(t.names(), ", ")
+	}
 	f.parse = func(n *node, c *parseCtx) ([]item, error) {
 		tab := t
 		if tableFor != nil {
