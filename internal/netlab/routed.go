@@ -1,9 +1,17 @@
 package netlab
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
+
+// The main goroutine keeps the process's first thread for itself. Host.Do
+// enters a namespace on a locked thread and lets the thread die with its
+// goroutine, but the first thread cannot die: had Do run there, the whole
+// process would count as inside the lab's namespace, and the lab's
+// teardown (which kills every process in it) would kill the test itself.
+func init() { runtime.LockOSThread() }
 
 // A Routed lab is four hosts in a line, two routers between a client and a
 // server, so that a probe crosses two forwarding hops:

@@ -1,0 +1,320 @@
+package probe
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rawsock/rawsock/sockets"
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// echoSocket is the Linux EchoConn over package sockets.
+type echoSocket struct {
+	s    *sockets.Socket
+	v6   bool
+	raw  bool
+	id   uint16
+	dst  sockets.InetAddr
+	out  []byte
+	in   []byte
+	oob  []byte
+	eIn  []byte
+	eOOB []byte
+}
+
+var _ EchoConn = (*echoSocket)(nil)
+
+// errQueueWait bounds a read of the error queue, which the kernel has
+// announced and so holds a message: it is a safety net, not a delay.
+const errQueueWait = 100 * time.Millisecond
+
+// OpenEcho opens the socket for pinging opts.Dst: a raw ICMP socket when
+// the process may open one (or opts.Kind says so), otherwise the ICMP
+// datagram socket, whose use net.ipv4.ping_group_range governs. When
+// neither is allowed the error is a *PermissionError saying what to change.
+func OpenEcho(opts *EchoOptions) (EchoConn, error) {
+	c, err := openEchoSocket(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.setup(opts); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func openEchoSocket(opts *EchoOptions) (*echoSocket, error) {
+	if !opts.Dst.IsValid() {
+		return nil, errors.New("no destination address")
+	}
+	v6 := opts.Dst.Is6() && !opts.Dst.Is4In6()
+	fam, proto := sockets.INET, unix.IPPROTO_ICMP
+	if v6 {
+		fam, proto = sockets.INET6, unix.IPPROTO_ICMPV6
+	}
+	c := &echoSocket{v6: v6, dst: sockets.Inet(opts.Dst.Unmap(), 0)}
+	var rawErr error
+	if opts.Kind != DatagramSocket {
+		c.id = opts.ID
+		if c.id == 0 {
+			var b [2]byte
+			rand.Read(b[:])
+			c.id = binary.BigEndian.Uint16(b[:]) | 1
+		}
+		prog, err := bpf.Assemble(EchoFilter(v6, c.id))
+		if err != nil {
+			return nil, err
+		}
+		c.s, rawErr = sockets.Open(fam, sockets.RAW, proto, &sockets.Config{Filter: prog})
+		if rawErr == nil {
+			c.raw = true
+			return c, nil
+		}
+		if opts.Kind == RawSocket || !isPermission(rawErr) {
+			return nil, rawErr
+		}
+	}
+	s, err := sockets.Open(fam, sockets.DGRAM, proto, nil)
+	if err != nil {
+		if isPermission(err) && opts.Kind == AutoSocket {
+			return nil, &PermissionError{Err: err, Range: pingGroupRange(), Groups: groups()}
+		}
+		return nil, err
+	}
+	c.s = s
+	return c, nil
+}
+
+func isPermission(err error) bool {
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES)
+}
+
+func pingGroupRange() string {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ping_group_range")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b)), " ")
+}
+
+func groups() []int {
+	gs, _ := os.Getgroups()
+	return append([]int{os.Getgid()}, gs...)
+}
+
+// setup sets the socket options iputils sets, in its order.
+func (c *echoSocket) setup(opts *EchoOptions) error {
+	s := c.s
+	ipLevel, recvErr := unix.IPPROTO_IP, unix.IP_RECVERR
+	if c.v6 {
+		ipLevel, recvErr = unix.IPPROTO_IPV6, unix.IPV6_RECVERR
+	}
+	if opts.Device != "" {
+		if err := s.BindToDevice(opts.Device); err != nil {
+			return fmt.Errorf("SO_BINDTODEVICE %s: %w", opts.Device, err)
+		}
+	}
+	if opts.TOS != 0 {
+		if err := s.SetTOS(opts.TOS); err != nil {
+			return err
+		}
+	}
+	if opts.Broadcast {
+		if err := s.SetBroadcast(true); err != nil {
+			return fmt.Errorf("cannot set broadcasting: %w", err)
+		}
+	}
+	if opts.PMTUDisc != "" {
+		v, ok := map[string]int{"dont": unix.IP_PMTUDISC_DONT, "want": unix.IP_PMTUDISC_WANT, "do": unix.IP_PMTUDISC_DO}[opts.PMTUDisc]
+		if !ok {
+			return fmt.Errorf("invalid -M argument: %s", opts.PMTUDisc)
+		}
+		name := unix.IP_MTU_DISCOVER
+		if c.v6 {
+			name = unix.IPV6_MTU_DISCOVER
+		}
+		if err := s.SetOption(ipLevel, name, v); err != nil {
+			return err
+		}
+	}
+	// A datagram socket's identifier is its port: bind to learn it (and
+	// to the source address, when one is given).
+	if opts.Source.IsValid() || !c.raw {
+		src := opts.Source
+		if !src.IsValid() {
+			src = netip.IPv4Unspecified()
+			if c.v6 {
+				src = netip.IPv6Unspecified()
+			}
+		}
+		if err := s.Bind(sockets.Inet(src, 0)); err != nil {
+			return fmt.Errorf("bind icmp socket: %w", err)
+		}
+		if !c.raw {
+			a, err := s.SockName()
+			if err != nil {
+				return err
+			}
+			if ia, ok := a.(sockets.InetAddr); ok {
+				c.id = ia.Port()
+			}
+		}
+	}
+	if err := s.SetOption(ipLevel, recvErr, 1); err != nil {
+		return err
+	}
+	switch {
+	case c.v6:
+		if err := s.SetOption(unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1); err != nil {
+			return err
+		}
+	case !c.raw:
+		if err := s.SetOption(unix.IPPROTO_IP, unix.IP_RECVTTL, 1); err != nil {
+			return err
+		}
+	}
+	if opts.TTL > 0 {
+		if err := s.SetMulticastTTL(opts.TTL); err != nil {
+			return fmt.Errorf("cannot set multicast time-to-live: %w", err)
+		}
+		if err := s.SetTTL(opts.TTL); err != nil {
+			return fmt.Errorf("cannot set unicast time-to-live: %w", err)
+		}
+	}
+	if opts.RecvBuffer > 0 {
+		s.SetRecvBuffer(opts.RecvBuffer)
+	}
+	if err := s.SetTimestamps(true); err != nil {
+		return err
+	}
+	c.out = make([]byte, 0, 65536)
+	c.in = make([]byte, 65536)
+	c.oob = make([]byte, 512)
+	c.eIn = make([]byte, 2048)
+	c.eOOB = make([]byte, 512)
+	return nil
+}
+
+func (c *echoSocket) ID() uint16   { return c.id }
+func (c *echoSocket) Raw() bool    { return c.raw }
+func (c *echoSocket) Close() error { return c.s.Close() }
+
+// Socket returns the underlying socket, for options OpenEcho does not set.
+func (c *echoSocket) Socket() *sockets.Socket { return c.s }
+
+func (c *echoSocket) Send(ctx context.Context, seq uint16, data []byte) (time.Time, error) {
+	c.out = AppendEcho(c.out[:0], c.v6, c.id, seq, data)
+	now := time.Now()
+	_, err := c.s.SendTo(ctx, c.out, 0, c.dst)
+	if err == nil {
+		return now, nil
+	}
+	// The local stack may have said more on the error queue (the MTU of
+	// EMSGSIZE under -M do): report that instead.
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		if _, local, qerr := c.readErrQueue(ctx); qerr == nil && local != nil {
+			return now, local
+		}
+	}
+	return now, err
+}
+
+func (c *echoSocket) Receive(ctx context.Context, deadline time.Time) (Answer, error) {
+	for {
+		if err := c.s.SetReadDeadline(deadline); err != nil {
+			return Answer{}, err
+		}
+		m := sockets.Message{Data: c.in, OOB: c.oob}
+		err := c.s.RecvMsg(ctx, &m, 0)
+		if err == nil {
+			a, ok := c.parseReply(&m)
+			if ok {
+				return a, nil
+			}
+			continue
+		}
+		var errno syscall.Errno
+		if !errors.As(err, &errno) {
+			return Answer{}, err
+		}
+		// An error the kernel set on the socket announces an entry on
+		// its error queue (IP_RECVERR): an ICMP error about a request.
+		a, local, qerr := c.readErrQueue(ctx)
+		switch {
+		case qerr != nil && (errors.Is(qerr, os.ErrDeadlineExceeded) || errors.Is(qerr, sockets.ErrWouldBlock)):
+			continue
+		case qerr != nil:
+			return Answer{}, qerr
+		case local != nil:
+			continue // already reported by the send that caused it
+		}
+		return a, nil
+	}
+}
+
+// parseReply turns a received message into an echo reply answer.
+func (c *echoSocket) parseReply(m *sockets.Message) (Answer, bool) {
+	ia, ok := m.Addr.(sockets.InetAddr)
+	if !ok {
+		return Answer{}, false
+	}
+	a := Answer{From: ia.Addr().Unmap(), TTL: -1, Time: m.Time}
+	b := m.Data[:min(m.N, len(m.Data))]
+	if c.raw && !c.v6 {
+		h, err := ParseIPv4(b)
+		if err != nil {
+			return Answer{}, false
+		}
+		a.TTL = h.TTL
+		b = b[h.Len:]
+	} else if ctl, err := parseControls(m.OOB[:m.NN]); err == nil {
+		a.TTL = ctl.TTL
+	}
+	a.ICMP = b
+	return a, true
+}
+
+// readErrQueue reads one message from the socket's error queue
+// (MSG_ERRQUEUE): an ICMP error as an Answer, or a local error.
+func (c *echoSocket) readErrQueue(ctx context.Context) (Answer, *LocalError, error) {
+	if err := c.s.SetReadDeadline(time.Now().Add(errQueueWait)); err != nil {
+		return Answer{}, nil, err
+	}
+	m := sockets.Message{Data: c.eIn, OOB: c.eOOB}
+	if err := c.s.RecvMsg(ctx, &m, unix.MSG_ERRQUEUE); err != nil {
+		return Answer{}, nil, err
+	}
+	ctl, err := parseControls(m.OOB[:m.NN])
+	if err != nil {
+		return Answer{}, nil, err
+	}
+	if ctl.Err == nil {
+		return Answer{}, nil, errNoControl
+	}
+	e := ctl.Err
+	if e.Origin == eeOriginLocal {
+		return Answer{}, &LocalError{Errno: e.Errno, MTU: e.Info}, nil
+	}
+	a := Answer{
+		From:  e.Offender,
+		TTL:   -1,
+		Time:  m.Time,
+		Quote: m.Data[:min(m.N, len(m.Data))],
+		Err:   &ICMPError{From: e.Offender, V6: e.Origin == eeOriginICMP6, Type: e.Type, Code: e.Code, Info: e.Info},
+	}
+	if ia, ok := m.Addr.(sockets.InetAddr); ok {
+		a.Dst = ia.Addr().Unmap()
+	}
+	return a, nil, nil
+}
