@@ -226,7 +226,13 @@ type nc struct {
 	convMu sync.Mutex
 	convs  map[string]*conv // where stdin goes, by peer
 	single bool             // one peer: stdin's end half-closes it
+
+	stdinDone chan struct{} // closed when stdin has ended and all of it is sent
 }
+
+// linger is how long a conversation whose peer has ended waits for the
+// rest of stdin to go out, as socat's -t does.
+const linger = 500 * time.Millisecond
 
 func netcat(e *env, args []string, o *ncOptions) error {
 	if len(args) != 2 {
@@ -243,7 +249,7 @@ func netcat(e *env, args []string, o *ncOptions) error {
 	if err := checkNetcatFlags(p, o); err != nil {
 		return err
 	}
-	n := &nc{e: e, o: o, p: p, convs: map[string]*conv{}, single: !o.keep}
+	n := &nc{e: e, o: o, p: p, convs: map[string]*conv{}, single: !o.keep, stdinDone: make(chan struct{})}
 	n.ctx, n.quit = context.WithCancel(e.ctx)
 	defer n.quit()
 	defer n.finish()
@@ -653,10 +659,19 @@ func (n *nc) converse(s *sockets.Socket, peer sockets.Addr) error {
 	c := n.newConv(s, peer, nil)
 	n.addConv(c)
 	defer n.dropConv(c)
-	if n.single {
-		go n.pumpStdin()
+	if !n.single {
+		return c.receiveLoop(make([]byte, 256<<10))
 	}
-	return c.receiveLoop(make([]byte, 256<<10))
+	go n.pumpStdin()
+	if err := c.receiveLoop(make([]byte, 256<<10)); err != nil {
+		return err
+	}
+	// The peer is done sending; what stdin still holds may be on its way.
+	select {
+	case <-n.stdinDone:
+	case <-time.After(linger):
+	}
+	return nil
 }
 
 // receiveLoop copies what the socket receives to stdout until the peer
@@ -751,6 +766,7 @@ func (n *nc) mark(dir, what string) {
 // when stdin ends half-closes a single peer's stream (unless --echo still
 // needs to answer) and starts the -q countdown.
 func (n *nc) pumpStdin() {
+	defer close(n.stdinDone)
 	buf := make([]byte, n.block)
 	for {
 		nr, err := n.e.stdin.Read(buf)
