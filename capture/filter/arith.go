@@ -11,21 +11,21 @@ import "golang.org/x/net/bpf"
 // "1 + tcp[0] = 5" checks nothing, as in tcpdump); a comparison requires
 // both sides' checks, then compares.
 //
-// Without the optimizer the value is computed as libpcap does, through a
-// scratch cell per intermediate result. With it, the code is generated from
-// a tree of the values, constants folded, straight into A and X: the
-// program tcpdump's optimizer makes of the same expression.
+// The code is libpcap's: each intermediate result goes through a scratch
+// cell, and the optimizer folds it down as tcpdump's does. A tree of the
+// values is kept alongside, to reject at once what tcpdump's optimizer
+// would reject later (a division by a constant 0) with the column of the
+// operator.
 
 // An arithVal is an arithmetic expression after code generation.
 type arithVal struct {
 	cond *cond // the protocol checks; nil if none
 
-	// Without the optimizer: libpcap's statements, which leave the value
-	// in scratch cell reg.
+	// libpcap's statements, which leave the value in scratch cell reg.
 	stmts []bpf.RawInstruction
 	reg   int
 
-	// With it: the value.
+	// The value as a tree, for its constants.
 	v *val
 }
 
@@ -51,19 +51,6 @@ type val struct {
 }
 
 func (v *val) isConst() bool { return v.kind == vConst }
-
-// clobbersX says whether computing v changes X.
-func (v *val) clobbersX() bool {
-	switch v.kind {
-	case vLoad:
-		return v.tran || v.a != nil
-	case vNeg:
-		return v.a.clobbersX()
-	case vBin:
-		return !v.b.isConst() || v.a.clobbersX()
-	}
-	return false
-}
 
 var aluOps = map[byte]uint16{
 	'+': aluADD, '-': aluSUB, '*': aluMUL, '/': aluDIV, '%': aluMOD,
@@ -97,6 +84,33 @@ func fold(op uint16, a, b uint32) uint32 {
 	panic("filter: bad ALU operation")
 }
 
+// simplify makes the value a op b, folding constants and, as tcpdump's
+// optimizer does, the operations with 0 whose result does not depend on
+// the other operand (whose loads then disappear: "ip[0] * 0" reads
+// nothing).
+func simplify(op uint16, a, b *val) *val {
+	zero := &val{kind: vConst}
+	switch {
+	case a.isConst() && b.isConst():
+		return &val{kind: vConst, k: fold(op, a.k, b.k)}
+	case b.isConst() && b.k == 0:
+		switch op {
+		case aluADD, aluLSH, aluRSH, aluOR, aluXOR:
+			return a
+		case aluMUL, aluAND:
+			return zero
+		}
+	case a.isConst() && a.k == 0:
+		switch op {
+		case aluADD, aluOR, aluXOR:
+			return b
+		case aluMUL, aluDIV, aluMOD, aluAND, aluLSH, aluRSH:
+			return zero
+		}
+	}
+	return &val{kind: vBin, op: op, a: a, b: b}
+}
+
 func (c *compiler) allocReg(t token) (int, error) {
 	for range memWords {
 		if !c.regUsed[c.curReg] {
@@ -117,7 +131,7 @@ func (c *compiler) arith(a arith) (*arithVal, error) {
 		return c.constVal(a.v, a.tok)
 	case *lenArith:
 		x := &arithVal{v: &val{kind: vLen}}
-		if !c.optimize {
+		{
 			r, err := c.allocReg(a.tok)
 			if err != nil {
 				return nil, err
@@ -132,9 +146,7 @@ func (c *compiler) arith(a arith) (*arithVal, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !c.optimize {
-			x.stmts = append(x.stmts, stmt(clsLD|mdMEM, uint32(x.reg)), stmt(clsALU|aluNEG, 0), stmt(clsST, uint32(x.reg)))
-		}
+		x.stmts = append(x.stmts, stmt(clsLD|mdMEM, uint32(x.reg)), stmt(clsALU|aluNEG, 0), stmt(clsST, uint32(x.reg)))
 		if x.v.isConst() {
 			x.v = &val{kind: vConst, k: -x.v.k}
 		} else {
@@ -149,7 +161,7 @@ func (c *compiler) arith(a arith) (*arithVal, error) {
 
 func (c *compiler) constVal(k uint32, t token) (*arithVal, error) {
 	x := &arithVal{v: &val{kind: vConst, k: k}}
-	if !c.optimize {
+	{
 		r, err := c.allocReg(t)
 		if err != nil {
 			return nil, err
@@ -180,11 +192,8 @@ func (c *compiler) binary(n *binArith) (*arithVal, error) {
 			return nil, errorTok(n.tok, "shift by %d: shifts go from 0 to 31 bits", k)
 		}
 	}
-	x := &arithVal{cond: a.cond, v: &val{kind: vBin, op: op, a: a.v, b: b.v}}
-	if a.v.isConst() && b.v.isConst() {
-		x.v = &val{kind: vConst, k: fold(op, a.v.k, b.v.k)}
-	}
-	if !c.optimize {
+	x := &arithVal{cond: a.cond, v: simplify(op, a.v, b.v)}
+	{
 		s := append(a.stmts, b.stmts...)
 		s = append(s, stmt(clsLDX|mdMEM, uint32(b.reg)), stmt(clsLD|mdMEM, uint32(a.reg)), stmt(clsALU|op|srcX, 0))
 		c.freeReg(a.reg)
@@ -267,7 +276,7 @@ func (c *compiler) load(n *loadArith) (*arithVal, error) {
 	} else {
 		x.v.a = idx.v
 	}
-	if !c.optimize {
+	{
 		r, err := c.allocReg(n.tok)
 		if err != nil {
 			return nil, err
@@ -297,21 +306,17 @@ func (c *compiler) relation(n *relNode) (*cond, error) {
 		return nil, err
 	}
 	jop := map[byte]uint16{'=': jmpJEQ, '>': jmpJGT, opGE: jmpJGE}[n.op]
+	s := append(a.stmts, b.stmts...)
+	s = append(s, stmt(clsLDX|mdMEM, uint32(b.reg)), stmt(clsLD|mdMEM, uint32(a.reg)))
 	var test *cond
-	if !c.optimize {
-		s := append(a.stmts, b.stmts...)
-		s = append(s, stmt(clsLDX|mdMEM, uint32(b.reg)), stmt(clsLD|mdMEM, uint32(a.reg)))
-		if jop == jmpJEQ {
-			s = append(s, stmt(clsALU|aluSUB|srcX, 0))
-			test = leaf(s, jmpJEQ, 0)
-		} else {
-			test = leaf(s, jop|srcX, 0)
-		}
-		c.freeReg(a.reg)
-		c.freeReg(b.reg)
-	} else if test, err = compare(jop, a.v, b.v, n.tok); err != nil {
-		return nil, err
+	if jop == jmpJEQ {
+		s = append(s, stmt(clsALU|aluSUB|srcX, 0))
+		test = leaf(s, jmpJEQ, 0)
+	} else {
+		test = leaf(s, jop|srcX, 0)
 	}
+	c.freeReg(a.reg)
+	c.freeReg(b.reg)
 	if n.reversed {
 		test = not(test)
 	}
@@ -327,135 +332,4 @@ func (c *compiler) relation(n *relNode) (*cond, error) {
 		test = and(guard, test)
 	}
 	return test, nil
-}
-
-// compare makes the test a jop b from the values' trees.
-func compare(jop uint16, a, b *val, t token) (*cond, error) {
-	if a.isConst() && b.isConst() {
-		var r bool
-		switch jop {
-		case jmpJEQ:
-			r = a.k == b.k
-		case jmpJGT:
-			r = a.k > b.k
-		case jmpJGE:
-			r = a.k >= b.k
-		}
-		return constant(r), nil
-	}
-	if b.isConst() {
-		if jop == jmpJEQ && b.k == 0 && a.kind == vBin && a.op == aluAND && a.b.isConst() {
-			// (x & m) == 0 is "not jset m".
-			s, err := compute(a.a, 0, t)
-			if err != nil {
-				return nil, err
-			}
-			return not(leaf(s, jmpJSET, a.b.k)), nil
-		}
-		s, err := compute(a, 0, t)
-		if err != nil {
-			return nil, err
-		}
-		return leaf(s, jop, b.k), nil
-	}
-	if a.isConst() {
-		s, err := compute(b, 0, t)
-		if err != nil {
-			return nil, err
-		}
-		switch jop {
-		case jmpJGT: // k > b is not b >= k
-			return not(leaf(s, jmpJGE, a.k)), nil
-		case jmpJGE: // k >= b is not b > k
-			return not(leaf(s, jmpJGT, a.k)), nil
-		}
-		return leaf(s, jmpJEQ, a.k), nil
-	}
-	s, err := computePair(a, b, 0, t)
-	if err != nil {
-		return nil, err
-	}
-	return leaf(s, jop|srcX, 0), nil
-}
-
-// computePair leaves a in A and b in X.
-func computePair(a, b *val, depth int, t token) ([]bpf.RawInstruction, error) {
-	sb, err := compute(b, depth, t)
-	if err != nil {
-		return nil, err
-	}
-	if !a.clobbersX() {
-		sa, err := compute(a, depth, t)
-		if err != nil {
-			return nil, err
-		}
-		s := append(sb, stmt(clsMISC|miscTAX, 0))
-		return append(s, sa...), nil
-	}
-	if depth >= memWords {
-		return nil, errorTok(t, "the expression needs more than %d scratch cells: simplify it", memWords)
-	}
-	sa, err := compute(a, depth+1, t)
-	if err != nil {
-		return nil, err
-	}
-	s := append(sb, stmt(clsST, uint32(depth)))
-	s = append(s, sa...)
-	return append(s, stmt(clsLDX|mdMEM, uint32(depth))), nil
-}
-
-// compute leaves v in A, using scratch cells from depth up.
-func compute(v *val, depth int, t token) ([]bpf.RawInstruction, error) {
-	switch v.kind {
-	case vConst:
-		return []bpf.RawInstruction{stmt(clsLD|mdIMM, v.k)}, nil
-	case vLen:
-		return []bpf.RawInstruction{stmt(clsLD|szW|mdLEN, 0)}, nil
-	case vLoad:
-		if v.a == nil {
-			if v.tran {
-				return []bpf.RawInstruction{stmt(clsLDX|szB|mdMSH, v.msh), stmt(clsLD|v.size|mdIND, v.k)}, nil
-			}
-			return []bpf.RawInstruction{stmt(clsLD|v.size|mdABS, v.k)}, nil
-		}
-		s, err := compute(v.a, depth, t)
-		if err != nil {
-			return nil, err
-		}
-		if v.tran {
-			s = append(s, stmt(clsLDX|szB|mdMSH, v.msh), stmt(clsALU|aluADD|srcX, 0))
-		}
-		return append(s, stmt(clsMISC|miscTAX, 0), stmt(clsLD|v.size|mdIND, v.k)), nil
-	case vNeg:
-		s, err := compute(v.a, depth, t)
-		if err != nil {
-			return nil, err
-		}
-		return append(s, stmt(clsALU|aluNEG, 0)), nil
-	case vBin:
-		if v.b.isConst() {
-			s, err := compute(v.a, depth, t)
-			if err != nil {
-				return nil, err
-			}
-			return append(s, stmt(clsALU|v.op|srcK, v.b.k)), nil
-		}
-		if v.a.isConst() {
-			s, err := compute(v.b, depth, t)
-			if err != nil {
-				return nil, err
-			}
-			switch v.op {
-			case aluADD, aluMUL, aluAND, aluOR, aluXOR:
-				return append(s, stmt(clsALU|v.op|srcK, v.a.k)), nil
-			}
-			return append(s, stmt(clsMISC|miscTAX, 0), stmt(clsLD|mdIMM, v.a.k), stmt(clsALU|v.op|srcX, 0)), nil
-		}
-		s, err := computePair(v.a, v.b, depth, t)
-		if err != nil {
-			return nil, err
-		}
-		return append(s, stmt(clsALU|v.op|srcX, 0)), nil
-	}
-	panic("filter: unknown value")
 }

@@ -67,8 +67,8 @@ func stmt(op uint16, k uint32) bpf.RawInstruction { return bpf.RawInstruction{Op
 // (or a return, for the two final blocks): the unit the code generator
 // combines with and, or and not, and the optimizer rewires.
 type block struct {
-	stmts []bpf.RawInstruction
-	op    uint16 // the jump (clsJMP|jmp…|srcK/srcX) or return (clsRET|retK)
+	stmts []bpf.RawInstruction // nop marks an instruction the optimizer deleted
+	op    uint16               // the jump (clsJMP|jmp…|srcK/srcX) or return (clsRET|retK)
 	k     uint32
 	jt    *block
 	jf    *block
@@ -78,7 +78,12 @@ type block struct {
 	offset int
 	longJT bool
 	longJF bool
+
+	opt optInfo // the optimizer's analyses
 }
+
+// nop is a deleted instruction; emit leaves it out.
+const nop = 0xffff
 
 func retBlock(k uint32) *block { return &block{op: clsRET | retK, k: k} }
 
@@ -159,12 +164,22 @@ func emit(root *block) ([]bpf.RawInstruction, error) {
 		retry := false
 		for i := len(order) - 1; i >= 0; i-- {
 			b := order[i]
-			prog = append(prog, b.stmts...)
+			for _, ri := range b.stmts {
+				if ri.Op != nop {
+					prog = append(prog, ri)
+				}
+			}
 			if b.isRet() {
 				prog = append(prog, bpf.RawInstruction{Op: b.op, K: b.k})
 				continue
 			}
-			at := b.offset + len(b.stmts) // index of the jump
+			at := b.offset + b.size() - 1 // index of the jump
+			if b.longJT {
+				at--
+			}
+			if b.longJF {
+				at--
+			}
 			jmp := bpf.RawInstruction{Op: b.op, K: b.k}
 			var extra []bpf.RawInstruction
 			for _, side := range []struct {
@@ -200,7 +215,12 @@ func emit(root *block) ([]bpf.RawInstruction, error) {
 
 // size is how many instructions the block takes.
 func (b *block) size() int {
-	n := len(b.stmts) + 1
+	n := 1
+	for _, ri := range b.stmts {
+		if ri.Op != nop {
+			n++
+		}
+	}
 	if b.longJT {
 		n++
 	}

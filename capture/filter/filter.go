@@ -110,7 +110,9 @@ func compileRaw(src string, link layers.LinkType, snaplen int, opts *Options) ([
 		}
 		root = c.finish(e)
 		if !opts.NoOptimize {
-			root = optimize(root)
+			if root, err = optimize(root); err != nil {
+				return nil, err
+			}
 		}
 	}
 	prog, err := emit(root)

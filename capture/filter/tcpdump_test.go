@@ -96,26 +96,36 @@ func dumpString(t *testing.T, prog []bpf.Instruction, f filter.Format) string {
 // seem to.
 var stricter = map[string]bool{}
 
-// TestUnoptimizedIsTcpdumps compares the program of every corpus
-// expression, compiled without the optimizer, with "tcpdump -O -d" on every
-// link type: the same instructions in the same order, or an error where
-// tcpdump has one.
-func TestUnoptimizedIsTcpdumps(t *testing.T) {
+// TestProgramsAreTcpdumps compares the program of every corpus expression
+// with tcpdump's on every link type: compiled without the optimizer with
+// "tcpdump -O -d", compiled with it with "tcpdump -d". The instructions
+// must be the same, in the same order, or both must fail (except where
+// tcpdump refuses a filter that rejects every packet: rawsock compiles it
+// to "ret #0").
+func TestProgramsAreTcpdumps(t *testing.T) {
 	netlab.RequireTool(t, "tcpdump")
 	for _, link := range tcpdumpLinks {
 		t.Run(strconv.Itoa(int(link)), func(t *testing.T) {
 			t.Parallel()
 			for _, expr := range corpus {
-				want, ok := tcpdumpCompile(t, expr, link, false)
-				prog, err := filter.CompileOptions(expr, link, 0, &filter.Options{NoOptimize: true})
-				switch {
-				case !ok && err == nil:
-					t.Errorf("%q: tcpdump fails (%s), rawsock compiles it", expr, want)
-				case ok && err != nil && !stricter[expr]:
-					t.Errorf("%q: tcpdump compiles it, rawsock fails: %v", expr, err)
-				case ok && err == nil:
-					if got := dumpString(t, prog, filter.Assembly); got != want {
-						t.Errorf("%q: got\n%swant (tcpdump -O -d)\n%s", expr, got, want)
+				for _, optimize := range []bool{false, true} {
+					want, ok := tcpdumpCompile(t, expr, link, optimize)
+					prog, err := filter.CompileOptions(expr, link, 0, &filter.Options{NoOptimize: !optimize})
+					switch {
+					case !ok && want == "expression rejects all packets":
+						if err != nil {
+							t.Errorf("%q: %v", expr, err)
+						} else if got := dumpString(t, prog, filter.Assembly); got != "(000) ret      #0\n" {
+							t.Errorf("%q: tcpdump says it rejects every packet; rawsock compiles\n%s", expr, got)
+						}
+					case !ok && err == nil:
+						t.Errorf("%q (optimize %v): tcpdump fails (%s), rawsock compiles it", expr, optimize, want)
+					case ok && err != nil && !stricter[expr]:
+						t.Errorf("%q (optimize %v): tcpdump compiles it, rawsock fails: %v", expr, optimize, err)
+					case ok && err == nil:
+						if got := dumpString(t, prog, filter.Assembly); got != want {
+							t.Errorf("%q (optimize %v): got\n%swant (tcpdump)\n%s", expr, optimize, got, want)
+						}
 					}
 				}
 			}
