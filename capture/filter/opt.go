@@ -35,7 +35,7 @@ func (s atomset) has(atom int) bool { return s&(1<<atom) != 0 }
 type bitset []uint32
 
 func (s bitset) has(i int) bool { return s[i/32]&(1<<(i%32)) != 0 }
-func (s bitset) insert(i int)    { s[i/32] |= 1 << (i % 32) }
+func (s bitset) insert(i int)   { s[i/32] |= 1 << (i % 32) }
 func (s bitset) fill(v uint32) {
 	for i := range s {
 		s[i] = v
