@@ -11,16 +11,9 @@ import (
 // jumps only forward and inside the program, no division by a constant 0
 // or shift by a constant of 32 or more, scratch cells 0 to 15 each written
 // on every path before it is read, and a return at the end of every path.
-// A Matcher runs only programs that pass.
-func Check(prog []bpf.Instruction) error {
-	raw, err := assemble(prog)
-	if err != nil {
-		return err
-	}
-	return checkRaw(raw)
-}
-
-func checkRaw(prog []bpf.RawInstruction) error {
+// It also refuses loads of the kernel's ancillary data (negative offsets),
+// which only a live socket has. A Matcher runs only programs that pass.
+func Check(prog []bpf.RawInstruction) error {
 	n := len(prog)
 	if n == 0 || n > MaxInstructions {
 		return fmt.Errorf("filter: program of %d instructions: a program has 1 to %d", n, MaxInstructions)
@@ -36,6 +29,11 @@ func checkRaw(prog []bpf.RawInstruction) error {
 		case clsLD, clsLDX:
 			if ri.Op&0xe0 == mdMEM && ri.K >= memWords {
 				return bad(pc, "scratch cell %d does not exist", ri.K)
+			}
+			if m := ri.Op & 0xe0; class(ri.Op) == clsLD && (m == mdABS || m == mdIND) && ri.K >= 1<<31 {
+				// Negative offsets load the kernel's ancillary data
+				// (SKF_AD_OFF…), which a packet in a file does not have.
+				return bad(pc, "loads ancillary data (a negative offset), which only a live socket has")
 			}
 		case clsST, clsSTX:
 			if ri.K >= memWords {

@@ -25,11 +25,7 @@ const (
 )
 
 // Dump prints prog to w in the given format, exactly as tcpdump does.
-func Dump(w io.Writer, prog []bpf.Instruction, f Format) error {
-	raw, err := assemble(prog)
-	if err != nil {
-		return err
-	}
+func Dump(w io.Writer, raw []bpf.RawInstruction, f Format) error {
 	bw := bufio.NewWriter(w)
 	switch f {
 	case Assembly:
@@ -49,18 +45,6 @@ func Dump(w io.Writer, prog []bpf.Instruction, f Format) error {
 		return fmt.Errorf("filter: unknown dump format %d", int(f))
 	}
 	return bw.Flush()
-}
-
-func assemble(prog []bpf.Instruction) ([]bpf.RawInstruction, error) {
-	raw := make([]bpf.RawInstruction, len(prog))
-	for i, ins := range prog {
-		ri, err := ins.Assemble()
-		if err != nil {
-			return nil, fmt.Errorf("filter: instruction %d: %w", i, err)
-		}
-		raw[i] = ri
-	}
-	return raw, nil
 }
 
 // instructionString is libpcap's bpf_image: instruction n as tcpdump -d
@@ -163,17 +147,7 @@ func looksDecimal(src string) bool {
 // instructions, then one "code jt jf k" line per instruction, in decimal.
 // Lines may also be separated by commas, as iptables' bpf match writes
 // them. The program must pass Check.
-func ParseDecimal(src string) ([]bpf.Instruction, error) {
-	raw, err := parseDecimal(src)
-	if err != nil {
-		return nil, err
-	}
-	prog := make([]bpf.Instruction, len(raw))
-	for i, ri := range raw {
-		prog[i] = ri.Disassemble()
-	}
-	return prog, nil
-}
+func ParseDecimal(src string) ([]bpf.RawInstruction, error) { return parseDecimal(src) }
 
 func parseDecimal(src string) ([]bpf.RawInstruction, error) {
 	lines := strings.FieldsFunc(src, func(r rune) bool { return r == '\n' || r == ',' || r == '\r' })
@@ -205,7 +179,7 @@ func parseDecimal(src string) ([]bpf.RawInstruction, error) {
 		}
 		raw = append(raw, bpf.RawInstruction{Op: uint16(v[0]), Jt: uint8(v[1]), Jf: uint8(v[2]), K: uint32(v[3])})
 	}
-	if err := checkRaw(raw); err != nil {
+	if err := Check(raw); err != nil {
 		return nil, err
 	}
 	return raw, nil

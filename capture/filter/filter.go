@@ -61,24 +61,16 @@ type Options struct {
 // raw IP (101, and 12 and 14 as found in files), raw IPv4 (228) and IPv6
 // (229), BSD loopback (0, with the address family little-endian as written
 // by little-endian hosts) and OpenBSD loopback (108).
-func Compile(src string, link layers.LinkType, snaplen int) ([]bpf.Instruction, error) {
+//
+// The program is a slice of bpf.RawInstruction, the form the kernel takes
+// (sockets.Socket.AttachFilter) and tcpdump prints, down to the fields an
+// instruction ignores; Disassemble gives x/net/bpf's typed instructions.
+func Compile(src string, link layers.LinkType, snaplen int) ([]bpf.RawInstruction, error) {
 	return CompileOptions(src, link, snaplen, nil)
 }
 
 // CompileOptions is Compile with options; nil means the zero Options.
-func CompileOptions(src string, link layers.LinkType, snaplen int, opts *Options) ([]bpf.Instruction, error) {
-	raw, err := compileRaw(src, link, snaplen, opts)
-	if err != nil {
-		return nil, err
-	}
-	prog := make([]bpf.Instruction, len(raw))
-	for i, ri := range raw {
-		prog[i] = ri.Disassemble()
-	}
-	return prog, nil
-}
-
-func compileRaw(src string, link layers.LinkType, snaplen int, opts *Options) ([]bpf.RawInstruction, error) {
+func CompileOptions(src string, link layers.LinkType, snaplen int, opts *Options) ([]bpf.RawInstruction, error) {
 	if looksDecimal(src) {
 		return parseDecimal(src)
 	}
@@ -119,7 +111,7 @@ func compileRaw(src string, link layers.LinkType, snaplen int, opts *Options) ([
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRaw(prog); err != nil {
+	if err := Check(prog); err != nil {
 		// A program the compiler made must always pass: this is a bug.
 		return nil, fmt.Errorf("filter: internal error: compiled program is invalid: %w", err)
 	}

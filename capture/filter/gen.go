@@ -55,10 +55,9 @@ const (
 )
 
 type compiler struct {
-	link     layers.LinkType
-	snaplen  uint32
-	optimize bool
-	netmask  uint32
+	link    layers.LinkType
+	snaplen uint32
+	netmask uint32
 
 	// Offsets from the start of the packet; "vlan" moves both by 4.
 	offLinkType uint32 // of the type field; noLinkType for raw IP
@@ -73,7 +72,7 @@ type compiler struct {
 const noLinkType = ^uint32(0)
 
 func newCompiler(link layers.LinkType, snaplen uint32, opts *Options) (*compiler, error) {
-	c := &compiler{link: link, snaplen: snaplen, optimize: !opts.NoOptimize, netmask: opts.Netmask}
+	c := &compiler{link: link, snaplen: snaplen, netmask: opts.Netmask}
 	switch link {
 	case layers.LinkTypeEthernet:
 		c.offLinkType, c.offLinkPL = 12, 14
@@ -606,10 +605,7 @@ func (c *compiler) genNum(q qual, v uint32, t token) (*cond, error) {
 }
 
 func (c *compiler) genName(q qual, t token) (*cond, error) {
-	name := t.text
-	if strings.HasPrefix(name, "\\") {
-		name = name[1:]
-	}
+	name := strings.TrimPrefix(t.text, `\`) // as in proto \tcp
 	switch q.addr {
 	case aPort:
 		return nil, errorTok(t, "port names are not looked up: write the port number")

@@ -251,7 +251,7 @@ func scanOne(src string, i int) (token, int, error) {
 	}
 	if rest[0] == '\\' {
 		if m := reQuote.FindString(rest); m != "" {
-			return token{kind: tName, text: m[1:]}, len(m), nil
+			return token{kind: tName}, len(m), nil
 		}
 		return token{}, 0, errAt(1, "a backslash must be followed by a name, as in 'proto \\tcp'")
 	}
@@ -277,6 +277,9 @@ func scanOne(src string, i int) (token, int, error) {
 	if strings.IndexByte(rest, ':') >= 0 {
 		consider(len(reIPv6.FindString(rest)), tIPv6)
 		if n := len(reBadEA.FindString(rest)); n > best {
+			for n < len(rest) && (isHex(rest[n]) || rest[n] == ':') {
+				n++
+			}
 			return token{}, 0, errAt(n, "bad Ethernet address: write six bytes as in 00:11:22:33:44:55")
 		}
 	}

@@ -97,16 +97,8 @@ var decodeOp = func() map[uint16]uint8 {
 }()
 
 // NewMatcher prepares prog to run; it must pass Check.
-func NewMatcher(prog []bpf.Instruction) (*Matcher, error) {
-	raw, err := assemble(prog)
-	if err != nil {
-		return nil, err
-	}
-	return newMatcherRaw(raw)
-}
-
-func newMatcherRaw(raw []bpf.RawInstruction) (*Matcher, error) {
-	if err := checkRaw(raw); err != nil {
+func NewMatcher(raw []bpf.RawInstruction) (*Matcher, error) {
+	if err := Check(raw); err != nil {
 		return nil, err
 	}
 	m := &Matcher{prog: make([]insn, len(raw))}

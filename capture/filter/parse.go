@@ -316,7 +316,7 @@ func (p *parser) term(inherit qual, idOK bool) (node, qual, error) {
 	p.pos = start
 	n, err2 := p.id(inherit)
 	if err2 != nil {
-		return nil, inherit, further(err, err2)
+		return nil, inherit, further(err2, err)
 	}
 	return n, inherit, nil
 }

@@ -76,7 +76,7 @@ func tcpdumpSelect(t testing.TB, file, expr string, noOptimize bool) ([]int, err
 	}
 }
 
-func matcherSelect(t testing.TB, prog []bpf.Instruction, packets []packet) []int {
+func matcherSelect(t testing.TB, prog []bpf.RawInstruction, packets []packet) []int {
 	t.Helper()
 	m, err := filter.NewMatcher(prog)
 	if err != nil {

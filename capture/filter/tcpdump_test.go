@@ -63,8 +63,14 @@ func emptyCapture(t *testing.T, link layers.LinkType) string {
 // the listing, or tcpdump's error message and ok false.
 func tcpdumpCompile(t *testing.T, expr string, link layers.LinkType, optimize bool) (string, bool) {
 	t.Helper()
+	return tcpdumpDump(t, "-d", expr, link, optimize)
+}
+
+// tcpdumpDump is tcpdumpCompile with the dump flag: -d, -dd or -ddd.
+func tcpdumpDump(t *testing.T, flag, expr string, link layers.LinkType, optimize bool) (string, bool) {
+	t.Helper()
 	tcpdump := netlab.RequireTool(t, "tcpdump")
-	args := []string{"-d", "-r", emptyCapture(t, link)}
+	args := []string{flag, "-r", emptyCapture(t, link)}
 	if !optimize {
 		args = append([]string{"-O"}, args...)
 	}
@@ -82,7 +88,7 @@ func tcpdumpCompile(t *testing.T, expr string, link layers.LinkType, optimize bo
 	return out.String(), true
 }
 
-func dumpString(t *testing.T, prog []bpf.Instruction, f filter.Format) string {
+func dumpString(t *testing.T, prog []bpf.RawInstruction, f filter.Format) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := filter.Dump(&b, prog, f); err != nil {
@@ -130,5 +136,38 @@ func TestProgramsAreTcpdumps(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDumpFormatsAreTcpdumps compares -dd and -ddd output with tcpdump's,
+// and reads tcpdump's -ddd output back.
+func TestDumpFormatsAreTcpdumps(t *testing.T) {
+	netlab.RequireTool(t, "tcpdump")
+	for _, expr := range []string{"tcp port 80", "ip6 and udp", "less 64", "tcp[13] & 2 != 0",
+		"ip[2:2] - ((ip[0]&0xf)<<2) - ((tcp[12]&0xf0)>>2) > 0", "vlan 10 and host 198.51.100.2", ""} {
+		prog, err := filter.Compile(expr, layers.LinkTypeEthernet, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []struct {
+			flag   string
+			format filter.Format
+		}{{"-d", filter.Assembly}, {"-dd", filter.CArray}, {"-ddd", filter.Decimal}} {
+			want, ok := tcpdumpDump(t, f.flag, expr, layers.LinkTypeEthernet, true)
+			if !ok {
+				t.Fatalf("tcpdump %s %q: %s", f.flag, expr, want)
+			}
+			if got := dumpString(t, prog, f.format); got != want {
+				t.Errorf("%s %q: got\n%swant\n%s", f.flag, expr, got, want)
+			}
+			if f.format == filter.Decimal {
+				back, err := filter.ParseDecimal(want)
+				if err != nil {
+					t.Errorf("reading tcpdump -ddd %q: %v", expr, err)
+				} else if dumpString(t, back, filter.Decimal) != want {
+					t.Errorf("tcpdump -ddd %q does not read back", expr)
+				}
+			}
+		}
 	}
 }
