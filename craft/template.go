@@ -212,3 +212,16 @@ func (t *Template) Count() uint64 { return t.count }
 // the packets are sent (AF_PACKET, or a raw IPv4 or IPv6 socket) and the
 // link type of a capture file.
 func (t *Template) First() string { return t.layers[0].def.name }
+
+// Given lists the fields the expression sets in its layer-th layer
+// (counted from 0, outermost first), in the layer's order.
+func (t *Template) Given(layer int) []string {
+	if layer < 0 || layer >= len(t.layers) {
+		return nil
+	}
+	var out []string
+	for _, f := range t.layers[layer].fields {
+		out = append(out, f.def.name)
+	}
+	return out
+}
