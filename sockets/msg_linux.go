@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"context"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -146,15 +147,54 @@ func (s *Socket) RecvMsg(ctx context.Context, m *Message, flags int) error {
 	return nil
 }
 
+// maxBatch is the most messages one sendmmsg or recvmmsg takes
+// (UIO_MAXIOV); longer batches are cut to it.
+const maxBatch = 1024
+
+// batchState is the kernel-facing side of a batch, pooled so that batches
+// cost no allocation.
+type batchState struct {
+	hs  []unix.Mmsghdr
+	sts []msgState
+}
+
+var batchPool sync.Pool
+
+func getBatch(n int) *batchState {
+	b, _ := batchPool.Get().(*batchState)
+	if b == nil {
+		b = &batchState{}
+	}
+	if cap(b.hs) < n {
+		b.hs = make([]unix.Mmsghdr, n)
+		b.sts = make([]msgState, n)
+	}
+	b.hs, b.sts = b.hs[:n], b.sts[:n]
+	return b
+}
+
+// putBatch returns b to the pool without the pointers into the caller's
+// buffers, which the pool must not keep alive.
+func putBatch(b *batchState) {
+	clear(b.hs)
+	for i := range b.sts {
+		b.sts[i].iov = unix.Iovec{}
+	}
+	batchPool.Put(b)
+}
+
 // SendBatch sends the messages with as few system calls as it can
 // (sendmmsg(2)), waiting until at least one is sent, and returns how many
 // were: the rest are the caller's to send again. Each message's N is set.
+// One call sends at most 1024 messages.
 func (s *Socket) SendBatch(ctx context.Context, ms []Message, flags int) (int, error) {
 	if len(ms) == 0 {
 		return 0, nil
 	}
-	hs := make([]unix.Mmsghdr, len(ms))
-	sts := make([]msgState, len(ms))
+	ms = ms[:min(len(ms), maxBatch)]
+	b := getBatch(len(ms))
+	defer putBatch(b)
+	hs, sts := b.hs, b.sts
 	for i := range ms {
 		if err := sts[i].setup(&hs[i].Hdr, &ms[i], s.family, true); err != nil {
 			return 0, s.opError("sendmmsg", "sendmmsg", ms[i].Addr, err)
@@ -175,15 +215,18 @@ func (s *Socket) SendBatch(ctx context.Context, ms []Message, flags int) (int, e
 	return n, nil
 }
 
-// RecvBatch receives up to len(ms) messages with as few system calls as it
-// can (recvmmsg(2)), waiting until at least one has arrived, and returns
-// how many it received; each is filled in as RecvMsg fills one.
+// RecvBatch receives up to len(ms) messages (at most 1024) with as few
+// system calls as it can (recvmmsg(2)), waiting until at least one has
+// arrived, and returns how many it received; each is filled in as RecvMsg
+// fills one.
 func (s *Socket) RecvBatch(ctx context.Context, ms []Message, flags int) (int, error) {
 	if len(ms) == 0 {
 		return 0, nil
 	}
-	hs := make([]unix.Mmsghdr, len(ms))
-	sts := make([]msgState, len(ms))
+	ms = ms[:min(len(ms), maxBatch)]
+	b := getBatch(len(ms))
+	defer putBatch(b)
+	hs, sts := b.hs, b.sts
 	for i := range ms {
 		sts[i].setup(&hs[i].Hdr, &ms[i], s.family, false)
 	}

@@ -224,8 +224,8 @@ type nc struct {
 	done  bool       // set under outMu when the command returns
 
 	convMu sync.Mutex
-	convs  map[string]*conv // where stdin goes, by peer
-	single bool             // one peer: stdin's end half-closes it
+	convs  map[any]*conv // where stdin goes: by address for datagram peers, else by *conv
+	single bool          // one peer: stdin's end half-closes it
 
 	stdinDone chan struct{} // closed when stdin has ended and all of it is sent
 }
@@ -249,7 +249,7 @@ func netcat(e *env, args []string, o *ncOptions) error {
 	if err := checkNetcatFlags(p, o); err != nil {
 		return err
 	}
-	n := &nc{e: e, o: o, p: p, convs: map[string]*conv{}, single: !o.keep, stdinDone: make(chan struct{})}
+	n := &nc{e: e, o: o, p: p, convs: map[any]*conv{}, single: !o.keep, stdinDone: make(chan struct{})}
 	n.ctx, n.quit = context.WithCancel(e.ctx)
 	defer n.quit()
 	defer n.finish()
@@ -562,7 +562,7 @@ func (n *nc) listenDatagrams(s *sockets.Socket, local sockets.Addr) error {
 		var c *conv
 		if from != nil {
 			n.convMu.Lock()
-			c = n.convs[from.String()]
+			c = n.convs[from]
 			n.convMu.Unlock()
 			if c == nil {
 				c = n.newConv(s, from, from)
@@ -627,14 +627,12 @@ func (c *conv) idle() bool {
 	return time.Since(time.Unix(0, c.active.Load())) >= c.n.o.timeout
 }
 
-func (c *conv) key() string { return fmt.Sprintf("%p", c) }
-
 func (n *nc) addConv(c *conv) {
 	n.convMu.Lock()
 	if c.to != nil {
-		n.convs[c.to.String()] = c
+		n.convs[c.to] = c
 	} else {
-		n.convs[c.key()] = c
+		n.convs[c] = c
 	}
 	n.convMu.Unlock()
 }
@@ -731,6 +729,39 @@ func (c *conv) send(b []byte) error {
 	return n.output(">", "to", c.peer, b)
 }
 
+// sendBlocks sends what one read of stdin brought: on a stream all of it,
+// otherwise one message per block of at most size bytes, batched with
+// sendmmsg.
+func (c *conv) sendBlocks(b []byte, size int, batch *[]sockets.Message) error {
+	if c.s.Type() == sockets.STREAM {
+		return c.send(b)
+	}
+	ms := (*batch)[:0]
+	for len(b) > 0 {
+		k := min(size, len(b))
+		ms = append(ms, sockets.Message{Data: b[:k], Addr: c.to})
+		b = b[k:]
+	}
+	*batch = ms
+	if len(ms) == 1 {
+		return c.send(ms[0].Data)
+	}
+	c.touch()
+	for len(ms) > 0 {
+		sent, err := c.s.SendBatch(c.n.ctx, ms, 0)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms[:sent] {
+			if err := c.n.output(">", "to", c.peer, m.Data); err != nil {
+				return err
+			}
+		}
+		ms = ms[sent:]
+	}
+	return nil
+}
+
 // output writes a message to stdout: raw, or with -x as a hex dump under a
 // line giving its direction, size and peer.
 func (n *nc) output(dir, prep string, peer sockets.Addr, b []byte) error {
@@ -767,18 +798,22 @@ func (n *nc) mark(dir, what string) {
 // needs to answer) and starts the -q countdown.
 func (n *nc) pumpStdin() {
 	defer close(n.stdinDone)
-	buf := make([]byte, n.block)
+	// Datagrams are read many at a time and sent in batches: a read that
+	// brings several blocks sends each as a message of its own.
+	buf := make([]byte, max(n.block, 256<<10))
+	var convs []*conv
+	var batch []sockets.Message
 	for {
 		nr, err := n.e.stdin.Read(buf)
 		if nr > 0 {
 			n.convMu.Lock()
-			convs := make([]*conv, 0, len(n.convs))
+			convs = convs[:0]
 			for _, c := range n.convs {
 				convs = append(convs, c)
 			}
 			n.convMu.Unlock()
 			for _, c := range convs {
-				if serr := c.send(buf[:nr]); serr != nil && n.ctx.Err() == nil {
+				if serr := c.sendBlocks(buf[:nr], n.block, &batch); serr != nil && n.ctx.Err() == nil {
 					n.logf("sending to %s: %v", name(c.peer), n.explain(serr, c.peer))
 					n.dropConv(c)
 				}
@@ -792,7 +827,7 @@ func (n *nc) pumpStdin() {
 		}
 	}
 	n.convMu.Lock()
-	convs := make([]*conv, 0, len(n.convs))
+	convs = convs[:0]
 	for _, c := range n.convs {
 		convs = append(convs, c)
 	}
