@@ -100,10 +100,9 @@ else:
 `
 
 type pyProc struct {
-	cmd   *exec.Cmd
-	out   *bufio.Reader
-	errb  bytes.Buffer
-	lines []string
+	cmd  *exec.Cmd
+	out  *bufio.Reader
+	errb bytes.Buffer
 }
 
 func startPython(t *testing.T, args ...string) *pyProc {

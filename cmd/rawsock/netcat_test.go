@@ -53,10 +53,9 @@ var listeningRE = regexp.MustCompile(`listening on (\S+) \(`)
 // pipe written in pieces would, and then EOF (or blocks, when hold is set,
 // until released).
 type chunks struct {
-	mu      sync.Mutex
-	parts   []string
-	hold    chan struct{}
-	started bool
+	mu    sync.Mutex
+	parts []string
+	hold  chan struct{}
 }
 
 func (c *chunks) Read(p []byte) (int, error) {
