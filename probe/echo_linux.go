@@ -23,7 +23,8 @@ type echoSocket struct {
 	v6   bool
 	raw  bool
 	id   uint16
-	dst  sockets.InetAddr
+	dst  sockets.Addr // boxed once: SendTo takes an interface
+	msg  sockets.Message
 	out  []byte
 	in   []byte
 	oob  []byte
@@ -170,6 +171,15 @@ func (c *echoSocket) setup(opts *EchoOptions) error {
 			}
 		}
 	}
+	if c.raw {
+		// The kernel's own ICMP type filter drops everything but echo
+		// replies before the packet is even copied for this socket (the
+		// BPF filter then checks the identifier). ICMP errors reach the
+		// error queue all the same.
+		if err := c.setTypeFilter(); err != nil {
+			return err
+		}
+	}
 	if err := s.SetOption(ipLevel, recvErr, 1); err != nil {
 		return err
 	}
@@ -197,12 +207,33 @@ func (c *echoSocket) setup(opts *EchoOptions) error {
 	if err := s.SetTimestamps(true); err != nil {
 		return err
 	}
+	// Every call is one attempt; Receive waits through the poller only
+	// when nothing is queued.
+	s.SetTimeout(0)
 	c.out = make([]byte, 0, 65536)
 	c.in = make([]byte, 65536)
 	c.oob = make([]byte, 512)
 	c.eIn = make([]byte, 2048)
 	c.eOOB = make([]byte, 512)
 	return nil
+}
+
+// setTypeFilter passes only echo replies: ICMP_FILTER (raw(7)) or
+// ICMP6_FILTER (RFC 3542), where a set bit blocks a type.
+func (c *echoSocket) setTypeFilter() error {
+	if !c.v6 {
+		return c.s.SetOption(unix.SOL_RAW, unix.ICMP_FILTER, int(^uint32(1<<icmpEchoReply)))
+	}
+	var f [8]uint32
+	for i := range f {
+		f[i] = ^uint32(0)
+	}
+	f[icmp6EchoReply>>5] &^= 1 << (icmp6EchoReply & 31)
+	b := make([]byte, 32)
+	for i, w := range f {
+		binary.NativeEndian.PutUint32(b[4*i:], w)
+	}
+	return c.s.SetOptionBytes(unix.IPPROTO_ICMPV6, unix.ICMPV6_FILTER, b)
 }
 
 func (c *echoSocket) ID() uint16   { return c.id }
@@ -232,13 +263,22 @@ func (c *echoSocket) Send(ctx context.Context, seq uint16, data []byte) (time.Ti
 
 func (c *echoSocket) Receive(ctx context.Context, deadline time.Time) (Answer, error) {
 	for {
-		if err := c.s.SetReadDeadline(deadline); err != nil {
-			return Answer{}, err
+		m := &c.msg
+		*m = sockets.Message{Data: c.in, OOB: c.oob}
+		// Try once without waiting: in a flood the reply is usually
+		// queued already, and not arming a deadline saves waking the
+		// runtime's poller thread for nothing.
+		err := c.s.RecvMsg(ctx, m, 0)
+		if errors.Is(err, sockets.ErrWouldBlock) {
+			c.s.SetTimeout(sockets.NoTimeout)
+			if err = c.s.SetReadDeadline(deadline); err == nil {
+				*m = sockets.Message{Data: c.in, OOB: c.oob}
+				err = c.s.RecvMsg(ctx, m, 0)
+			}
+			c.s.SetTimeout(0)
 		}
-		m := sockets.Message{Data: c.in, OOB: c.oob}
-		err := c.s.RecvMsg(ctx, &m, 0)
 		if err == nil {
-			a, ok := c.parseReply(&m)
+			a, ok := c.parseReply(m)
 			if ok {
 				return a, nil
 			}
@@ -288,11 +328,14 @@ func (c *echoSocket) parseReply(m *sockets.Message) (Answer, bool) {
 // readErrQueue reads one message from the socket's error queue
 // (MSG_ERRQUEUE): an ICMP error as an Answer, or a local error.
 func (c *echoSocket) readErrQueue(ctx context.Context) (Answer, *LocalError, error) {
-	if err := c.s.SetReadDeadline(time.Now().Add(errQueueWait)); err != nil {
-		return Answer{}, nil, err
-	}
+	c.s.SetTimeout(sockets.NoTimeout)
+	err := c.s.SetReadDeadline(time.Now().Add(errQueueWait))
 	m := sockets.Message{Data: c.eIn, OOB: c.eOOB}
-	if err := c.s.RecvMsg(ctx, &m, unix.MSG_ERRQUEUE); err != nil {
+	if err == nil {
+		err = c.s.RecvMsg(ctx, &m, unix.MSG_ERRQUEUE)
+	}
+	c.s.SetTimeout(0)
+	if err != nil {
 		return Answer{}, nil, err
 	}
 	ctl, err := parseControls(m.OOB[:m.NN])

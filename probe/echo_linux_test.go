@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/netip"
 	"strings"
 	"syscall"
@@ -104,4 +105,30 @@ func TestEchoMessageTooLong(t *testing.T) {
 	if got, want := le.Error(), "local error: message too long, mtu=1500"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+}
+
+// BenchmarkFlood is ping -f -q on a namespace's loopback: one request,
+// its reply, the next request.
+func BenchmarkFlood(b *testing.B) {
+	h := netlab.Loopback(b)
+	var conn EchoConn
+	h.MustDo(func() (err error) {
+		conn, err = OpenEcho(&EchoOptions{Dst: netip.MustParseAddr("127.0.0.1")})
+		return err
+	})
+	defer conn.Close()
+	ctx, cancel := signalLikeContext()
+	defer cancel()
+	cfg := &PingConfig{Addr: netip.MustParseAddr("127.0.0.1"), Host: "127.0.0.1", Count: b.N, Flood: true, Status: make(chan struct{})}
+	b.ResetTimer()
+	s, err := Ping(ctx, conn, cfg, &TextReporter{Out: io.Discard, Err: io.Discard, Quiet: true, Flood: true})
+	if err != nil || s.Received != b.N {
+		b.Fatalf("got %v, %d replies of %d", err, s.Received, b.N)
+	}
+}
+
+// signalLikeContext is a cancellable context like the CLI's
+// signal.NotifyContext.
+func signalLikeContext() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
 }

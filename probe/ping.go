@@ -225,6 +225,7 @@ type pinger struct {
 	acked        uint16
 	pipe         int
 	rtt          rttAccumulator
+	reply        PingReply // reused: the reporter sees it only during the call
 
 	received [1 << 16 / 64]uint64 // bit per sequence number: answered
 	sentAt   []int64              // send time per sequence number, unix nanoseconds
@@ -471,7 +472,8 @@ func (p *pinger) handle(a *Answer, now time.Time) {
 	if p.sentAt[e.Seq] == 0 {
 		return // never sent
 	}
-	r := PingReply{Seq: e.Seq, From: a.From, Bytes: len(a.ICMP), TTL: a.TTL, ID: e.ID, Timing: p.timing, WrongByte: -1, Data: e.Data, At: at}
+	r := &p.reply
+	*r = PingReply{Seq: e.Seq, From: a.From, Bytes: len(a.ICMP), TTL: a.TTL, ID: e.ID, Timing: p.timing, WrongByte: -1, Data: e.Data, At: at}
 	// The kernel checks ICMPv6 checksums, and those of ICMP datagram
 	// sockets; a raw IPv4 socket hands over whatever came.
 	r.BadChecksum = !v6 && p.conn.Raw() && Checksum(a.ICMP) != 0
@@ -511,7 +513,7 @@ func (p *pinger) handle(a *Answer, now time.Time) {
 			}
 		}
 	}
-	p.rep.Reply(&r)
+	p.rep.Reply(r)
 }
 
 // handleError counts an ICMP error whose quoted request is one of ours.
@@ -570,6 +572,7 @@ type statusWatch struct {
 
 	mu      sync.Mutex
 	pending bool
+	cur     context.Context
 	cancel  context.CancelFunc
 }
 
@@ -607,22 +610,25 @@ func (w *statusWatch) take() bool {
 }
 
 // context returns the context for the next wait: the parent, cancelled
-// early when a status request arrives.
+// early when a status request arrives. It is made anew only after a
+// status request used it up, so a flood does not pay for one per packet.
 func (w *statusWatch) context() context.Context {
 	if w.done == nil {
 		return w.parent
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.cur != nil && w.cur.Err() == nil {
+		return w.cur
+	}
 	if w.cancel != nil {
 		w.cancel()
 	}
-	ctx, cancel := context.WithCancel(w.parent)
-	w.cancel = cancel
+	w.cur, w.cancel = context.WithCancel(w.parent)
 	if w.pending {
-		cancel()
+		w.cancel()
 	}
-	return ctx
+	return w.cur
 }
 
 func (w *statusWatch) stop() {

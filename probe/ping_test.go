@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/netip"
 	"strings"
 	"syscall"
@@ -473,5 +474,38 @@ func TestLoss(t *testing.T) {
 		if text := StatsText(s); !strings.Contains(text, ", "+tt.want+"% packet loss") {
 			t.Errorf("%d/%d: got %q, want %s%%", tt.got, tt.sent, text, tt.want)
 		}
+	}
+}
+
+// loopConn answers every request at once, with no system call: what is
+// left is the engine's own cost per packet.
+type loopConn struct {
+	pending []byte
+	now     time.Time
+}
+
+func (l *loopConn) ID() uint16   { return 7 }
+func (l *loopConn) Raw() bool    { return true }
+func (l *loopConn) Close() error { return nil }
+func (l *loopConn) Send(_ context.Context, seq uint16, data []byte) (time.Time, error) {
+	l.pending = AppendEcho(l.pending[:0], false, 7, seq, data)
+	l.pending[0] = icmpEchoReply
+	l.pending[2], l.pending[3] = 0, 0
+	c := Checksum(l.pending)
+	l.pending[2], l.pending[3] = byte(c>>8), byte(c)
+	l.now = time.Now()
+	return l.now, nil
+}
+func (l *loopConn) Receive(context.Context, time.Time) (Answer, error) {
+	return Answer{ICMP: l.pending, From: server4, TTL: 64, Time: l.now}, nil
+}
+
+// BenchmarkPingEngine is a flood against a peer that answers at once.
+func BenchmarkPingEngine(b *testing.B) {
+	cfg := &PingConfig{Addr: server4, Host: "h", Count: b.N, Flood: true, Status: make(chan struct{})}
+	b.ReportAllocs()
+	s, err := Ping(context.Background(), &loopConn{}, cfg, &TextReporter{Out: io.Discard, Err: io.Discard, Flood: true})
+	if err != nil || s.Received != b.N {
+		b.Fatalf("got %v, %d of %d", err, s.Received, b.N)
 	}
 }
