@@ -15,6 +15,7 @@ type run struct {
 	p        Prober
 	parallel int
 	report   *Report
+	now      func() time.Time // the clock: time.Now, or a test's
 
 	ports     map[uint16]*portState
 	queue     []uint16 // ports to probe, first probes and retries, in order
@@ -52,6 +53,7 @@ func newRun(cfg *Config, p Prober) *run {
 		ports:    make(map[uint16]*portState, len(cfg.Ports)),
 		report:   &Report{Target: cfg.Target, Method: cfg.Method},
 		bucket:   newBucket(cfg.Rate),
+		now:      time.Now,
 	}
 	if r.parallel == 0 {
 		r.parallel = DefaultParallel
@@ -70,8 +72,8 @@ func newRun(cfg *Config, p Prober) *run {
 }
 
 func (r *run) loop(ctx context.Context) (*Report, error) {
-	r.report.Start = time.Now()
-	defer func() { r.report.Elapsed = time.Since(r.report.Start) }()
+	r.report.Start = r.now()
+	defer func() { r.report.Elapsed = r.now().Sub(r.report.Start) }()
 	replies := r.p.Replies()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -80,21 +82,20 @@ func (r *run) loop(ctx context.Context) (*Report, error) {
 			r.report.Interrupted = true
 			return r.report, nil
 		}
-		now := time.Now()
-		r.expire(now)
+		r.expire()
 		if r.undecided == 0 {
 			break
 		}
-		if err := r.send(now); err != nil {
+		if err := r.send(); err != nil {
 			return r.report, err
 		}
-		timer.Reset(r.wake(time.Now()))
+		timer.Reset(r.wake())
 		select {
 		case rep, ok := <-replies:
 			if !ok {
 				return r.report, errors.New("scan: the prober stopped before the scan ended")
 			}
-			r.take(rep, time.Now())
+			r.take(rep)
 			// Take what else has arrived before sending more.
 			for more := true; more && r.undecided > 0; {
 				select {
@@ -102,7 +103,7 @@ func (r *run) loop(ctx context.Context) (*Report, error) {
 					if !ok {
 						return r.report, errors.New("scan: the prober stopped before the scan ended")
 					}
-					r.take(rep, time.Now())
+					r.take(rep)
 				default:
 					more = false
 				}
@@ -118,7 +119,8 @@ func (r *run) loop(ctx context.Context) (*Report, error) {
 
 // send probes queued ports while the rate, the parallel limit and the
 // socket allow.
-func (r *run) send(now time.Time) error {
+func (r *run) send() error {
+	now := r.now()
 	if now.Before(r.busy) {
 		return nil
 	}
@@ -141,7 +143,7 @@ func (r *run) send(now time.Time) error {
 			return fmt.Errorf("probe port %d: %w", port, err)
 		}
 		r.queue = r.queue[1:]
-		now = time.Now()
+		now = r.now()
 		if r.report.Sent == 0 {
 			r.report.Start = now
 		}
@@ -157,7 +159,8 @@ func (r *run) send(now time.Time) error {
 
 // expire ends the probes whose time is up: their ports are probed again, or
 // decided as silent once their retries are spent.
-func (r *run) expire(now time.Time) {
+func (r *run) expire() {
+	now := r.now()
 	for len(r.waiting) > 0 && !r.waiting[0].deadline.After(now) {
 		pr := heap.Pop(&r.waiting).(probe)
 		st := r.ports[pr.port]
@@ -175,7 +178,8 @@ func (r *run) expire(now time.Time) {
 }
 
 // take applies a reply: the first answer for a port decides it.
-func (r *run) take(rep Reply, now time.Time) {
+func (r *run) take(rep Reply) {
+	now := r.now()
 	st, ok := r.ports[rep.Port]
 	if !ok || st.probes == 0 {
 		return // not a port of this scan, or not probed yet: not ours
@@ -211,7 +215,8 @@ func (r *run) decide(port uint16, st *portState, res Result) {
 
 // wake returns how long to wait for a reply before there is something else
 // to do: a probe to expire, or a probe the rate allows.
-func (r *run) wake(now time.Time) time.Duration {
+func (r *run) wake() time.Duration {
+	now := r.now()
 	next := time.Hour
 	for len(r.waiting) > 0 {
 		pr := r.waiting[0]

@@ -1,6 +1,8 @@
 package scan
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"time"
@@ -14,7 +16,9 @@ func NewProber(m Method, target netip.Addr, timeout time.Duration) (Prober, erro
 	target = target.Unmap()
 	switch m {
 	case SYN, UDP:
-		return openRaw(m, target)
+		var key [8]byte
+		rand.Read(key[:])
+		return openRaw(m, target, binary.LittleEndian.Uint64(key[:]))
 	case Connect:
 		return openConnect(target, timeout), nil
 	}

@@ -2,7 +2,6 @@ package scan
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -38,15 +37,15 @@ var _ Prober = (*rawProber)(nil)
 // answers of a full window of probes arriving at once.
 const recvBuffer = 4 << 20
 
-func openRaw(m Method, target netip.Addr) (*rawProber, error) {
+// openRaw opens the sockets of a raw scan whose sequence numbers derive
+// from key.
+func openRaw(m Method, target netip.Addr, key uint64) (*rawProber, error) {
 	src, err := craft.RouteSource(target, "")
 	if err != nil {
 		return nil, err
 	}
-	var key [8]byte
-	rand.Read(key[:])
 	p := &rawProber{
-		c:       codec{method: m, src: src, dst: target, key: binary.LittleEndian.Uint64(key[:]), ttl: probeTTL},
+		c:       codec{method: m, src: src, dst: target, key: key, ttl: probeTTL},
 		dst:     sockets.Inet(target, 0),
 		replies: make(chan Reply, 1024),
 		done:    make(chan struct{}),
