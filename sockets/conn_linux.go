@@ -234,7 +234,8 @@ func (s *Socket) RecvInto(ctx context.Context, b []byte, flags int) (int, error)
 }
 
 // RecvFrom receives up to bufsize bytes and the sender's address
-// (recvfrom(2)); the address is nil on a connected STREAM socket.
+// (recvfrom(2)). The address is nil when the kernel gives none: on a
+// connected STREAM socket, and for an unbound unix sender (Python's None).
 func (s *Socket) RecvFrom(ctx context.Context, bufsize int, flags int) ([]byte, Addr, error) {
 	b := make([]byte, bufsize)
 	n, from, err := s.RecvFromInto(ctx, b, flags)
@@ -285,7 +286,7 @@ func (s *Socket) Write(b []byte) (int, error) {
 func (s *Socket) ReadFrom(b []byte) (int, net.Addr, error) {
 	n, from, err := s.RecvFromInto(context.Background(), b, 0)
 	if from == nil {
-		return n, nil, err // a nil net.Addr, not a nil Addr inside one
+		return n, nil, err
 	}
 	return n, from, err
 }
