@@ -16,6 +16,8 @@ import (
 
 // A Socket is one open socket. Its methods may be called from several
 // goroutines at once; a reader and a writer in parallel is the usual case.
+// Calls in the same direction share one poller deadline, so a context that
+// ends one receive can end another running at the same time as a timeout.
 type Socket struct {
 	fd     int // kept from creation: calling f.Fd() would make it blocking
 	f      *os.File
