@@ -12,7 +12,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
-	"os/exec"
+	"os"
 	"testing"
 	"time"
 
@@ -49,9 +49,8 @@ func TestMakeFixtures(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 		p.Close()
-		dump.Process.Signal(interrupt)
+		dump.Process.Signal(os.Interrupt)
 		dump.Wait()
 		fmt.Printf("==== %v %s\n%s\n", tc.m, tc.target, out.String())
 	}
-	_ = exec.Command
 }
