@@ -288,6 +288,7 @@ func (n *nc) finish() {
 	n.done = true
 	n.outMu.Unlock()
 }
+
 func checkNetcatFlags(p protoSpec, o *ncOptions) error {
 	only := func(set bool, flag, what string, ok bool) error {
 		if set && !ok {
@@ -318,110 +319,64 @@ func checkNetcatFlags(p protoSpec, o *ncOptions) error {
 }
 
 // setOptions applies the option flags and, with -v, prints what the
-// kernel holds afterwards.
+// kernel holds afterwards (it doubles buffer sizes, for one).
 func (n *nc) setOptions(s *sockets.Socket, family sockets.Family) error {
 	o := n.o
-	type shown struct {
-		name         string
-		level, name2 int
-	}
-	var show []shown
-	set := func(err error, name string, level, opt int) error {
-		if err != nil {
-			return fmt.Errorf("set %s: %w", name, err)
-		}
-		show = append(show, shown{name, level, opt})
-		return nil
-	}
 	ipLevel, ttlOpt, ttlName := unix.IPPROTO_IP, unix.IP_TTL, "IP_TTL"
 	if family == sockets.INET6 {
 		ipLevel, ttlOpt, ttlName = unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS"
 	}
-	steps := []func() error{
-		func() error {
-			if !o.reuseaddr {
-				return nil
-			}
-			return set(s.SetReuseAddr(true), "SO_REUSEADDR", unix.SOL_SOCKET, unix.SO_REUSEADDR)
-		},
-		func() error {
-			if !o.reuseport {
-				return nil
-			}
-			return set(s.SetReusePort(true), "SO_REUSEPORT", unix.SOL_SOCKET, unix.SO_REUSEPORT)
-		},
-		func() error {
-			if !o.nodelay {
-				return nil
-			}
-			return set(s.SetNoDelay(true), "TCP_NODELAY", unix.IPPROTO_TCP, unix.TCP_NODELAY)
-		},
-		func() error {
-			if !o.broadcast {
-				return nil
-			}
-			return set(s.SetBroadcast(true), "SO_BROADCAST", unix.SOL_SOCKET, unix.SO_BROADCAST)
-		},
-		func() error {
-			if o.rcvbuf == "" {
-				return nil
-			}
-			size, err := parseSize("rcvbuf", o.rcvbuf)
-			if err != nil {
-				return err
-			}
-			return set(s.SetRecvBuffer(size), "SO_RCVBUF", unix.SOL_SOCKET, unix.SO_RCVBUF)
-		},
-		func() error {
-			if o.sndbuf == "" {
-				return nil
-			}
-			size, err := parseSize("sndbuf", o.sndbuf)
-			if err != nil {
-				return err
-			}
-			return set(s.SetSendBuffer(size), "SO_SNDBUF", unix.SOL_SOCKET, unix.SO_SNDBUF)
-		},
-		func() error {
-			if o.ttl == 0 {
-				return nil
-			}
-			return set(s.SetTTL(o.ttl), ttlName, ipLevel, ttlOpt)
-		},
-		func() error {
-			if o.bindDev == "" {
-				return nil
-			}
-			if err := s.BindToDevice(o.bindDev); err != nil {
-				if errors.Is(err, unix.ENODEV) {
-					return usagef("--bind-dev %q: no such interface: see 'ip link' for the names", o.bindDev)
-				}
-				return needPrivilege(fmt.Errorf("set SO_BINDTODEVICE: %w", err), "CAP_NET_RAW")
-			}
-			return nil
-		},
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
+	var rcvbuf, sndbuf int
+	var err error
+	if o.rcvbuf != "" {
+		if rcvbuf, err = parseSize("rcvbuf", o.rcvbuf); err != nil {
 			return err
 		}
 	}
-	if o.verbose {
-		var parts []string
-		for _, sh := range show {
-			v, err := s.GetOption(sh.level, sh.name2)
-			if err == nil {
-				parts = append(parts, fmt.Sprintf("%s=%d", sh.name, v))
+	if o.sndbuf != "" {
+		if sndbuf, err = parseSize("sndbuf", o.sndbuf); err != nil {
+			return err
+		}
+	}
+	opts := []struct {
+		wanted       bool
+		name         string
+		level, name2 int
+		set          func() error
+	}{
+		{o.reuseaddr, "SO_REUSEADDR", unix.SOL_SOCKET, unix.SO_REUSEADDR, func() error { return s.SetReuseAddr(true) }},
+		{o.reuseport, "SO_REUSEPORT", unix.SOL_SOCKET, unix.SO_REUSEPORT, func() error { return s.SetReusePort(true) }},
+		{o.nodelay, "TCP_NODELAY", unix.IPPROTO_TCP, unix.TCP_NODELAY, func() error { return s.SetNoDelay(true) }},
+		{o.broadcast, "SO_BROADCAST", unix.SOL_SOCKET, unix.SO_BROADCAST, func() error { return s.SetBroadcast(true) }},
+		{rcvbuf > 0, "SO_RCVBUF", unix.SOL_SOCKET, unix.SO_RCVBUF, func() error { return s.SetRecvBuffer(rcvbuf) }},
+		{sndbuf > 0, "SO_SNDBUF", unix.SOL_SOCKET, unix.SO_SNDBUF, func() error { return s.SetSendBuffer(sndbuf) }},
+		{o.ttl != 0, ttlName, ipLevel, ttlOpt, func() error { return s.SetTTL(o.ttl) }},
+	}
+	var shown []string
+	for _, opt := range opts {
+		if !opt.wanted {
+			continue
+		}
+		if err := opt.set(); err != nil {
+			return fmt.Errorf("set %s: %w", opt.name, err)
+		}
+		if v, err := s.GetOption(opt.level, opt.name2); err == nil {
+			shown = append(shown, fmt.Sprintf("%s=%d", opt.name, v))
+		}
+	}
+	if o.bindDev != "" {
+		if err := s.BindToDevice(o.bindDev); err != nil {
+			if errors.Is(err, unix.ENODEV) {
+				return usagef("--bind-dev %q: no such interface: see 'ip link' for the names", o.bindDev)
 			}
+			return needPrivilege(fmt.Errorf("set SO_BINDTODEVICE: %w", err), "CAP_NET_RAW")
 		}
-		if o.bindDev != "" {
-			if dev, err := s.Device(); err == nil {
-				parts = append(parts, "SO_BINDTODEVICE="+dev)
-			}
+		if dev, err := s.Device(); err == nil {
+			shown = append(shown, "SO_BINDTODEVICE="+dev)
 		}
-		if len(parts) > 0 {
-			n.logf("options: %s", strings.Join(parts, " "))
-		}
+	}
+	if len(shown) > 0 {
+		n.logf("options: %s", strings.Join(shown, " "))
 	}
 	if o.timeout > 0 {
 		s.SetTimeout(o.timeout)
