@@ -88,7 +88,7 @@ func tcpdumpDump(t *testing.T, flag, expr string, link layers.LinkType, optimize
 	return out.String(), true
 }
 
-func dumpString(t *testing.T, prog []bpf.RawInstruction, f filter.Format) string {
+func dumpString(t testing.TB, prog []bpf.RawInstruction, f filter.Format) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := filter.Dump(&b, prog, f); err != nil {
@@ -167,6 +167,40 @@ func TestDumpFormatsAreTcpdumps(t *testing.T) {
 				} else if dumpString(t, back, filter.Decimal) != want {
 					t.Errorf("tcpdump -ddd %q does not read back", expr)
 				}
+			}
+		}
+	}
+}
+
+// TestLongProgramsAreTcpdumps compares programs long enough to need
+// unconditional jumps (a conditional one reaches 255 instructions ahead).
+func TestLongProgramsAreTcpdumps(t *testing.T) {
+	netlab.RequireTool(t, "tcpdump")
+	var ports, hosts []string
+	for i := 1; i <= 100; i++ {
+		ports = append(ports, strconv.Itoa(i))
+		hosts = append(hosts, "192.0.2."+strconv.Itoa(i))
+	}
+	for _, expr := range []string{
+		"port " + strings.Join(ports[:60], " or "),
+		"not host " + strings.Join(hosts[:60], " and not ") + " and tcp",
+		"(tcp[13] & 2 != 0 and dst port (" + strings.Join(ports[:40], " or ") + ")) or icmp",
+	} {
+		for _, optimize := range []bool{false, true} {
+			want, ok := tcpdumpCompile(t, expr, layers.LinkTypeEthernet, optimize)
+			if !ok {
+				t.Fatalf("tcpdump: %s", want)
+			}
+			prog, err := filter.CompileOptions(expr, layers.LinkTypeEthernet, 0, &filter.Options{NoOptimize: !optimize})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := dumpString(t, prog, filter.Assembly)
+			if got != want {
+				t.Errorf("%.40q… (optimize %v): %d instructions, tcpdump %d, and they differ", expr, optimize, len(prog), strings.Count(want, "\n"))
+			}
+			if !optimize && !strings.Contains(got, " ja ") {
+				t.Errorf("%.40q… (optimize %v): no long jump", expr, optimize)
 			}
 		}
 	}
