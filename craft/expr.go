@@ -15,8 +15,8 @@ import (
 // Expr writes a packet as an expression that rebuilds it byte for byte:
 // Parse and a Builder turn the result back into data. first is the type of
 // the outermost layer: layers.LayerTypeEthernet, LayerTypeIPv4 or
-// LayerTypeIPv6. Headers craft does not know, and fragments, become
-// raw(load=…).
+// LayerTypeIPv6. Headers craft does not know, and fragments after the
+// first, become raw(load=…).
 //
 // Fields whose value is what the default would give are left out, so the
 // expression stays short and can be edited: change ttl and the checksum
@@ -47,8 +47,8 @@ func Expr(data []byte, first gopacket.LayerType) (string, error) {
 // Decode reads a packet into craft's layer types, outermost first; first
 // is layers.LayerTypeEthernet, LayerTypeIPv4 or LayerTypeIPv6. Every field
 // is kept as read (Keep is set), so serializing the stack gives data back.
-// Headers craft does not know, fragments and cut headers end the stack as
-// a Raw layer.
+// Headers craft does not know, fragments after the first and cut headers
+// end the stack as a Raw layer.
 func Decode(data []byte, first gopacket.LayerType) (Stack, error) { return decodeStack(data, first) }
 
 // decodeStack reads data into craft's layer types.
@@ -92,7 +92,9 @@ func decodeStack(data []byte, first gopacket.LayerType) (Stack, error) {
 			ip, rest, trailer, ok = decodeIPv4(rest, trail)
 			if ok {
 				l = ip
-				if ip.Flags&IPv4MoreFragments == 0 && ip.FragOffset == 0 {
+				// A first fragment starts with the transport header; later
+				// ones are raw data.
+				if ip.FragOffset == 0 {
 					next = map[uint8]string{1: "icmp", 2: "igmp", 4: "ip", 6: "tcp", 17: "udp", 41: "ip6"}[ip.Protocol]
 				}
 			}

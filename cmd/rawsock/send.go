@@ -521,7 +521,7 @@ func (s *sender) awaitReply(ctx context.Context, sent []byte, sentAt time.Time, 
 	for {
 		n, at, first, err := s.w.recv(ctx, buf)
 		if err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 				if !s.o.json {
 					fmt.Fprintf(s.e.stdout, "no answer to %d within %v: %s\n", s.sent, s.o.timeout, describe(sent, s.first))
 				}
