@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -270,13 +272,25 @@ func TestDeviceAndMembershipInNamespace(t *testing.T) {
 }
 
 // Without CAP_NET_RAW the kernel refuses raw sockets with EPERM, which the
-// error carries for the CLI to explain.
+// error carries (errors.Is) for callers to explain. As root, the test runs
+// itself again with every capability dropped.
 func TestRawNeedsPrivilege(t *testing.T) {
-	if unix.Geteuid() == 0 {
-		t.Skip("running as root: the refusal is checked by the CLI tests with capabilities dropped")
+	if unix.Geteuid() == 0 && os.Getenv("RAWSOCK_TEST_NOCAPS") == "" {
+		netlab.RequireTool(t, "setpriv")
+		cmd := exec.Command("setpriv", "--inh-caps=-all", "--bounding-set=-all",
+			os.Args[0], "-test.run=^TestRawNeedsPrivilege$", "-test.v")
+		cmd.Env = append(os.Environ(), "RAWSOCK_TEST_NOCAPS=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestRawNeedsPrivilege") {
+			t.Fatalf("without capabilities: %v\n%s", err, out)
+		}
+		return
 	}
 	_, err := Open(INET, RAW, ProtoICMP, nil)
 	if !errors.Is(err, unix.EPERM) {
 		t.Errorf("got %v, want EPERM", err)
+	}
+	if _, err := OpenPacket("", RAW, EthAll, nil); !errors.Is(err, unix.EPERM) {
+		t.Errorf("packet socket: got %v, want EPERM", err)
 	}
 }
