@@ -19,24 +19,16 @@ import (
 
 // echoSocket is the Linux EchoConn over package sockets.
 type echoSocket struct {
-	s    *sockets.Socket
-	v6   bool
-	raw  bool
-	id   uint16
-	dst  sockets.Addr // boxed once: SendTo takes an interface
-	msg  sockets.Message
-	out  []byte
-	in   []byte
-	oob  []byte
-	eIn  []byte
-	eOOB []byte
+	s   *sockets.Socket
+	rx  *rxSocket
+	v6  bool
+	raw bool
+	id  uint16
+	dst sockets.Addr // boxed once: SendTo takes an interface
+	out []byte
 }
 
 var _ EchoConn = (*echoSocket)(nil)
-
-// errQueueWait bounds a read of the error queue, which the kernel has
-// announced and so holds a message: it is a safety net, not a delay.
-const errQueueWait = 100 * time.Millisecond
 
 // OpenEcho opens the socket for pinging opts.Dst: a raw ICMP socket when
 // the process may open one (or opts.Kind says so), otherwise the ICMP
@@ -207,14 +199,8 @@ func (c *echoSocket) setup(opts *EchoOptions) error {
 	if err := s.SetTimestamps(true); err != nil {
 		return err
 	}
-	// Every call is one attempt; Receive waits through the poller only
-	// when nothing is queued.
-	s.SetTimeout(0)
+	c.rx = newRx(s)
 	c.out = make([]byte, 0, 65536)
-	c.in = make([]byte, 65536)
-	c.oob = make([]byte, 512)
-	c.eIn = make([]byte, 2048)
-	c.eOOB = make([]byte, 512)
 	return nil
 }
 
@@ -245,61 +231,36 @@ func (c *echoSocket) Socket() *sockets.Socket { return c.s }
 
 func (c *echoSocket) Send(ctx context.Context, seq uint16, data []byte) (time.Time, error) {
 	c.out = AppendEcho(c.out[:0], c.v6, c.id, seq, data)
-	now := time.Now()
-	_, err := c.s.SendTo(ctx, c.out, 0, c.dst)
-	if err == nil {
-		return now, nil
-	}
-	// The local stack may have said more on the error queue (the MTU of
-	// EMSGSIZE under -M do): report that instead.
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		if _, local, qerr := c.readErrQueue(ctx); qerr == nil && local != nil {
-			return now, local
-		}
-	}
+	var now time.Time
+	err := c.rx.send(ctx, func() error {
+		now = time.Now()
+		_, err := c.s.SendTo(ctx, c.out, 0, c.dst)
+		return err
+	})
 	return now, err
 }
 
+// SetTTL changes the TTL (hop limit) of the requests that follow.
+func (c *echoSocket) SetTTL(ttl int) error { return c.s.SetTTL(ttl) }
+
 func (c *echoSocket) Receive(ctx context.Context, deadline time.Time) (Answer, error) {
 	for {
-		m := &c.msg
-		*m = sockets.Message{Data: c.in, OOB: c.oob}
-		// Try once without waiting: in a flood the reply is usually
-		// queued already, and not arming a deadline saves waking the
-		// runtime's poller thread for nothing.
-		err := c.s.RecvMsg(ctx, m, 0)
-		if errors.Is(err, sockets.ErrWouldBlock) {
-			c.s.SetTimeout(sockets.NoTimeout)
-			if err = c.s.SetReadDeadline(deadline); err == nil {
-				*m = sockets.Message{Data: c.in, OOB: c.oob}
-				err = c.s.RecvMsg(ctx, m, 0)
-			}
-			c.s.SetTimeout(0)
-		}
-		if err == nil {
-			a, ok := c.parseReply(m)
-			if ok {
+		m, e, err := c.rx.next(ctx, deadline)
+		switch {
+		case err != nil:
+			return Answer{}, err
+		case m != nil:
+			if a, ok := c.parseReply(m); ok {
 				return a, nil
 			}
-			continue
+		case e.icmpError() != nil:
+			a := Answer{From: e.Offender, TTL: -1, Time: e.Time, Quote: e.Quote, Err: e.icmpError()}
+			if ia, ok := e.Dst.(sockets.InetAddr); ok {
+				a.Dst = ia.Addr().Unmap()
+			}
+			return a, nil
 		}
-		var errno syscall.Errno
-		if !errors.As(err, &errno) {
-			return Answer{}, err
-		}
-		// An error the kernel set on the socket announces an entry on
-		// its error queue (IP_RECVERR): an ICMP error about a request.
-		a, local, qerr := c.readErrQueue(ctx)
-		switch {
-		case qerr != nil && (errors.Is(qerr, os.ErrDeadlineExceeded) || errors.Is(qerr, sockets.ErrWouldBlock)):
-			continue
-		case qerr != nil:
-			return Answer{}, qerr
-		case local != nil:
-			continue // already reported by the send that caused it
-		}
-		return a, nil
+		// A local error was already reported by the send that caused it.
 	}
 }
 
@@ -323,41 +284,4 @@ func (c *echoSocket) parseReply(m *sockets.Message) (Answer, bool) {
 	}
 	a.ICMP = b
 	return a, true
-}
-
-// readErrQueue reads one message from the socket's error queue
-// (MSG_ERRQUEUE): an ICMP error as an Answer, or a local error.
-func (c *echoSocket) readErrQueue(ctx context.Context) (Answer, *LocalError, error) {
-	c.s.SetTimeout(sockets.NoTimeout)
-	err := c.s.SetReadDeadline(time.Now().Add(errQueueWait))
-	m := sockets.Message{Data: c.eIn, OOB: c.eOOB}
-	if err == nil {
-		err = c.s.RecvMsg(ctx, &m, unix.MSG_ERRQUEUE)
-	}
-	c.s.SetTimeout(0)
-	if err != nil {
-		return Answer{}, nil, err
-	}
-	ctl, err := parseControls(m.OOB[:m.NN])
-	if err != nil {
-		return Answer{}, nil, err
-	}
-	if ctl.Err == nil {
-		return Answer{}, nil, errNoControl
-	}
-	e := ctl.Err
-	if e.Origin == eeOriginLocal {
-		return Answer{}, &LocalError{Errno: e.Errno, MTU: e.Info}, nil
-	}
-	a := Answer{
-		From:  e.Offender,
-		TTL:   -1,
-		Time:  m.Time,
-		Quote: m.Data[:min(m.N, len(m.Data))],
-		Err:   &ICMPError{From: e.Offender, V6: e.Origin == eeOriginICMP6, Type: e.Type, Code: e.Code, Info: e.Info},
-	}
-	if ia, ok := m.Addr.(sockets.InetAddr); ok {
-		a.Dst = ia.Addr().Unmap()
-	}
-	return a, nil, nil
 }
