@@ -25,6 +25,7 @@ const (
 	ICMPError
 )
 
+// String returns reply, icmp-error or none, as send --json writes them.
 func (a Answer) String() string {
 	switch a {
 	case Reply:

@@ -241,9 +241,8 @@ func showAddrs(as []netip.Addr) string {
 // parseCtx is what a field parser sees: the layer being parsed and the
 // fields already read, in the order the layer defines them.
 type parseCtx struct {
-	def    *layerDef
-	layer  *tlayer
-	parsed map[string]*tfield
+	def   *layerDef
+	layer *tlayer
 }
 
 func (c *parseCtx) where(field string) where { return where{field: field, layer: c.def.name} }

@@ -17,6 +17,7 @@ type Error struct {
 	Hint string
 }
 
+// Error returns the message, the column and the hint in one line.
 func (e *Error) Error() string {
 	s := fmt.Sprintf("%s at column %d", e.Msg, e.Column)
 	if e.Hint != "" {
@@ -59,6 +60,8 @@ const (
 	nodeRecord                 // {rtype=4, maddr=…}
 )
 
+// String names the node in messages: a word as written, a string
+// quoted, a bracket with an ellipsis.
 func (n *node) String() string {
 	switch n.kind {
 	case nodeString:

@@ -39,15 +39,6 @@ func (f *tfield) count() uint64 {
 	return n
 }
 
-func (l *tlayer) field(name string) *tfield {
-	for _, f := range l.fields {
-		if f.def.name == name {
-			return f
-		}
-	}
-	return nil
-}
-
 // Parse compiles an expression. A mistake is returned as an *Error that
 // says where it is.
 func Parse(expr string) (*Template, error) {

@@ -84,6 +84,7 @@ type where struct {
 	field, layer string
 }
 
+// String is "field in layer()".
 func (w where) String() string { return w.field + " in " + w.layer + "()" }
 
 // parseUint reads a decimal or 0x-prefixed hexadecimal number.
