@@ -57,7 +57,8 @@ var aluOps = map[byte]uint16{
 	'&': aluAND, '|': aluOR, '^': aluXOR, opLSH: aluLSH, opRSH: aluRSH,
 }
 
-// fold computes a op b as BPF does, 32 bits unsigned.
+// fold computes a op b as libpcap does, 32 bits unsigned; a shift by 32
+// or more leaves 0.
 func fold(op uint16, a, b uint32) uint32 {
 	switch op {
 	case aluADD:
@@ -77,9 +78,15 @@ func fold(op uint16, a, b uint32) uint32 {
 	case aluXOR:
 		return a ^ b
 	case aluLSH:
-		return a << (b & 31)
+		if b >= 32 {
+			return 0
+		}
+		return a << b
 	case aluRSH:
-		return a >> (b & 31)
+		if b >= 32 {
+			return 0
+		}
+		return a >> b
 	}
 	panic("filter: bad ALU operation")
 }
@@ -190,6 +197,17 @@ func (c *compiler) binary(n *binArith) (*arithVal, error) {
 			return nil, errorTok(n.tok, "division by zero")
 		case (op == aluLSH || op == aluRSH) && k > 31:
 			return nil, errorTok(n.tok, "shift by %d: shifts go from 0 to 31 bits", k)
+		}
+	}
+	// tcpdump checks the first instruction of the right operand rather
+	// than its value, and so refuses "len / ip[0]" (which starts by
+	// loading the offset 0); rawsock accepts the same expressions.
+	if first := b.stmts[0]; first.Op == clsLD|mdIMM {
+		switch {
+		case (op == aluDIV || op == aluMOD) && first.K == 0:
+			return nil, errorTok(n.tok, "tcpdump refuses this as a division by zero: the right operand starts with the constant 0 (an offset, or 0 itself)")
+		case (op == aluLSH || op == aluRSH) && first.K > 31:
+			return nil, errorTok(n.tok, "tcpdump refuses this as a shift by more than 31 bits: the right operand starts with the constant %d", first.K)
 		}
 	}
 	x := &arithVal{cond: a.cond, v: simplify(op, a.v, b.v)}

@@ -50,9 +50,10 @@ func Dump(w io.Writer, raw []bpf.RawInstruction, f Format) error {
 // instructionString is libpcap's bpf_image: instruction n as tcpdump -d
 // prints it.
 func instructionString(ri bpf.RawInstruction, n int) string {
-	k := ri.K
+	// libpcap prints k with %d, so as a signed number, and with %x.
+	k := int32(ri.K)
 	var op, operand string
-	hex := func() string { return fmt.Sprintf("#0x%x", k) }
+	hex := func() string { return fmt.Sprintf("#0x%x", ri.K) }
 	dec := func() string { return fmt.Sprintf("#%d", k) }
 	sizes := map[uint16]string{szW: "ld", szH: "ldh", szB: "ldb"}
 	switch code := ri.Op; {

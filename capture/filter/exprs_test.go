@@ -9,6 +9,7 @@ var corpus = []string{
 	"not ip", "! tcp", "ip and not tcp", "tcp or udp", "icmp or icmp6 or igmp",
 	"ip proto 6", "ip proto 17 or ip proto 1", "ip6 proto 17", "proto 58", "ip proto \\udp",
 	"proto \\tcp", "ip6 proto \\ipv6-icmp", "ether proto 0x0806", "ether proto \\ip6", "link proto 0x800",
+	"ether proto 0x42", "ether proto 0xfe", "ether proto 6 or ether proto 0xf0",
 	// hosts and nets
 	"host 198.51.100.2", "src host 198.51.100.2", "dst host 203.0.113.2",
 	"ip host 198.51.100.1", "arp host 198.51.100.1", "rarp src host 198.51.100.1",

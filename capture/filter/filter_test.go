@@ -75,7 +75,7 @@ func TestErrors(t *testing.T) {
 		{"ether host 02:00:00:00:00:00:00", 12, "02:00:00:00:00:00:00", "bad Ethernet address"},
 		{"tcp or 80", 8, "80", "has no qualifier"},
 		{"ip proto \\nosuch", 10, "\\nosuch", "unknown IP protocol name"},
-		{"ether proto 1500", 13, "1500", "LLC SAP"},
+		{"ether proto 0xe0", 13, "0xe0", "IPX or AppleTalk"},
 		{"vlan 4096", 6, "4096", "larger than 4095"},
 		{"len-1 > 5", 1, "len-1", "unexpected name"},
 		{"08 = len", 1, "08", "not octal"},

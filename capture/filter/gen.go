@@ -260,17 +260,35 @@ func (c *compiler) loopback(af uint32) *cond {
 	return c.cmp(orLinkHdr, 0, szW, af)
 }
 
-// etherProto checks an ether type written in "ether proto N".
+// etherProto tests an ether type, or, up to 1500, an 802.2 LLC DSAP.
 func (c *compiler) etherProto(v uint32, t token) (*cond, error) {
 	switch {
-	case v <= etherMTU:
-		return nil, errorTok(t, "ether proto %d is an 802.3 length or LLC SAP, which rawsock does not filter on: use a type above 1500 (0x%04x)", v, etherMTU)
-	case v == 0x809b || v == 0x80f3:
-		return nil, errorTok(t, "AppleTalk ether types are not supported")
+	case v <= 0xffff && c.link == layers.LinkTypeLinuxSLL2:
+		// libpcap compares the protocol field, whatever the value.
+		return c.cmp(orLinkType, 0, szH, v), nil
+	case v == 0xe0 || v == 0x809b || v == 0x80f3:
+		return nil, errorTok(t, "ether proto %#x (IPX or AppleTalk) is not supported", v)
 	case v > 0xffff:
 		return nil, errorTok(t, "ether proto %d does not fit in 16 bits", v)
+	case v > etherMTU:
+		return c.linkType(v), nil
 	}
-	return c.linkType(v), nil
+	// An 802.2 frame: on Ethernet, a length instead of a type; on Linux
+	// cooked captures, the protocol ETH_P_802_2. The OSI, IP and NetBEUI
+	// SAPs must be both DSAP and SSAP.
+	var frame *cond
+	switch c.link {
+	case layers.LinkTypeEthernet:
+		frame = not(c.ncmp(orLinkType, 0, szH, 0xffffffff, jmpJGT, false, etherMTU))
+	case layers.LinkTypeLinuxSLL:
+		frame = c.cmp(orLinkType, 0, szH, 4)
+	default:
+		return constant(false), nil
+	}
+	if v == 0xfe || v == 0x06 || v == 0xf0 {
+		return and(frame, c.cmp(orLinkPL, 0, szH, v<<8|v)), nil
+	}
+	return and(frame, c.cmp(orLinkPL, 0, szB, v)), nil
 }
 
 // ipFrag holds unless the packet is an IPv4 fragment other than the first.

@@ -194,9 +194,9 @@ func (m *Matcher) Run(data []byte, wireLen int) uint32 {
 		case iXorK:
 			a ^= in.k
 		case iLshK:
-			a <<= in.k & 31
+			a <<= in.k // Check allows only 0 to 31
 		case iRshK:
-			a >>= in.k & 31
+			a >>= in.k
 		case iAddX:
 			a += x
 		case iSubX:
@@ -220,9 +220,19 @@ func (m *Matcher) Run(data []byte, wireLen int) uint32 {
 		case iXorX:
 			a ^= x
 		case iLshX:
-			a <<= x & 31
+			// As libpcap: a shift by 32 or more leaves 0 (the kernel's
+			// JIT would shift by x mod 32).
+			if x >= 32 {
+				a = 0
+			} else {
+				a <<= x
+			}
 		case iRshX:
-			a >>= x & 31
+			if x >= 32 {
+				a = 0
+			} else {
+				a >>= x
+			}
 		case iNeg:
 			a = -a
 		case iJa:

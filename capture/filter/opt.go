@@ -425,8 +425,6 @@ func (o *optimizer) foldOp(s *bpf.RawInstruction, v0, v1 uint32) {
 		o.fail("division by zero")
 	case op == aluMOD && b == 0:
 		o.fail("modulus by zero")
-	case (op == aluLSH || op == aluRSH) && b >= 32:
-		a = 0
 	default:
 		a = fold(op, a, b)
 	}
