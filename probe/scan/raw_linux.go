@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -90,7 +91,7 @@ func (p *rawProber) open(family sockets.Family, proto, icmpProto int) error {
 
 	p.send, err = sockets.Open(family, sockets.RAW, proto, &sockets.Config{Filter: replyFilter(p.c.dst, uint8(proto), p.c.sport)})
 	if err != nil {
-		return fmt.Errorf("open a raw socket: %w", err)
+		return fmt.Errorf("a %s scan needs a raw socket: %w", strings.ToUpper(p.c.method.String()), err)
 	}
 	if family == sockets.INET {
 		if err := p.send.SetHeaderIncluded(true); err != nil {
@@ -103,7 +104,7 @@ func (p *rawProber) open(family sockets.Family, proto, icmpProto int) error {
 	}
 	p.icmp, err = sockets.Open(family, sockets.RAW, icmpProto, &sockets.Config{Filter: icmpFilter(p.c.dst, uint8(proto))})
 	if err != nil {
-		return fmt.Errorf("open a raw socket: %w", err)
+		return fmt.Errorf("a %s scan needs a raw socket: %w", strings.ToUpper(p.c.method.String()), err)
 	}
 	for _, s := range []*sockets.Socket{p.send, p.icmp} {
 		// Beyond net.core.rmem_max only with CAP_NET_ADMIN; the ordinary
