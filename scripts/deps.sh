@@ -21,6 +21,8 @@ traceroute traceroute
 setpriv util-linux
 capsh libcap2-bin
 socat socat
+/etc/services netbase
+nmap nmap
 '
 bench_needs='
 hping3 hping3
