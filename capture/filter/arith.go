@@ -248,7 +248,11 @@ func (c *compiler) load(n *loadArith) (*arithVal, error) {
 		limit = DefaultSnaplen
 	}
 	if k, ok := idx.constant(); ok && (k > limit || k+n.size > limit) {
-		return nil, errorTok(n.tok, "offset %d is past the end of any packet (%s[] reaches at most %d bytes)", k, n.p, limit)
+		t := n.tok
+		if num, ok := n.idx.(*numArith); ok {
+			t = num.tok
+		}
+		return nil, errorTok(t, "offset %d is past the end of any packet (%s[] reaches at most %d bytes)", k, n.p, limit)
 	}
 
 	var base uint32
