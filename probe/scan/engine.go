@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -19,8 +18,8 @@ type run struct {
 
 	ports     map[uint16]*portState
 	queue     []uint16 // ports to probe, first probes and retries, in order
-	waiting   deadlines
-	out       int // probes waiting for an answer
+	waiting   []probe  // probes sent, oldest first
+	out       int      // probes waiting for an answer
 	undecided int
 	rtt       rttEstimate
 
@@ -35,11 +34,14 @@ type portState struct {
 	decided bool
 }
 
-// probe is one probe sent: the try-th probe of port, expiring at deadline.
+// probe is one probe sent: the try-th probe of port, sent at sent. It
+// expires once the timeout in force has passed since: every probe waits as
+// long as the latest round-trip estimate says, so the oldest always
+// expires first.
 type probe struct {
-	port     uint16
-	try      int
-	deadline time.Time
+	port uint16
+	try  int
+	sent time.Time
 }
 
 // busyPause is how long Run waits before sending again after ErrBusy.
@@ -152,7 +154,7 @@ func (r *run) send() error {
 		st.sent = now
 		st.waiting = true
 		r.out++
-		heap.Push(&r.waiting, probe{port: port, try: st.probes, deadline: now.Add(r.rtt.timeout(r.cfg))})
+		r.waiting = append(r.waiting, probe{port: port, try: st.probes, sent: now})
 	}
 	return nil
 }
@@ -161,8 +163,10 @@ func (r *run) send() error {
 // decided as silent once their retries are spent.
 func (r *run) expire() {
 	now := r.now()
-	for len(r.waiting) > 0 && !r.waiting[0].deadline.After(now) {
-		pr := heap.Pop(&r.waiting).(probe)
+	timeout := r.rtt.timeout(r.cfg)
+	for len(r.waiting) > 0 && !r.waiting[0].sent.Add(timeout).After(now) {
+		pr := r.waiting[0]
+		r.waiting = r.waiting[1:]
 		st := r.ports[pr.port]
 		if st.decided || !st.waiting || st.probes != pr.try {
 			continue
@@ -174,6 +178,9 @@ func (r *run) expire() {
 			continue
 		}
 		r.decide(pr.port, st, Result{Port: pr.port, State: r.cfg.Method.silent(), Reason: ReasonNoResponse})
+	}
+	if len(r.waiting) == 0 {
+		r.waiting = nil // let the spent backing array go
 	}
 }
 
@@ -221,10 +228,10 @@ func (r *run) wake() time.Duration {
 	for len(r.waiting) > 0 {
 		pr := r.waiting[0]
 		if st := r.ports[pr.port]; st.decided || !st.waiting || st.probes != pr.try {
-			heap.Pop(&r.waiting) // already answered: drop it now
+			r.waiting = r.waiting[1:] // already answered: drop it now
 			continue
 		}
-		next = pr.deadline.Sub(now)
+		next = pr.sent.Add(r.rtt.timeout(r.cfg)).Sub(now)
 		break
 	}
 	if len(r.queue) > 0 && r.out < r.parallel {
@@ -287,21 +294,6 @@ func (b *bucket) wait(now time.Time) time.Duration {
 		return 0
 	}
 	return time.Duration((1 - have) / b.rate * float64(time.Second))
-}
-
-// deadlines is a min-heap of the probes waiting for an answer, by deadline:
-// with an adaptive timeout a later probe may expire first.
-type deadlines []probe
-
-func (d deadlines) Len() int           { return len(d) }
-func (d deadlines) Less(i, j int) bool { return d[i].deadline.Before(d[j].deadline) }
-func (d deadlines) Swap(i, j int)      { d[i], d[j] = d[j], d[i] }
-func (d *deadlines) Push(x any)        { *d = append(*d, x.(probe)) }
-func (d *deadlines) Pop() any {
-	old := *d
-	x := old[len(old)-1]
-	*d = old[:len(old)-1]
-	return x
 }
 
 // rttEstimate keeps RFC 6298's smoothed round-trip time and its variation

@@ -323,6 +323,28 @@ func TestRate(t *testing.T) {
 	}
 }
 
+// TestAdaptiveExpiry: probes sent before the first answer wait as long as
+// the estimate that answer brings, not the initial Timeout.
+func TestAdaptiveExpiry(t *testing.T) {
+	f := newFake(nil)
+	r, at := stepRun(&Config{Ports: []uint16{22, 23}, Timeout: time.Second, MinTimeout: 100 * time.Millisecond, Retries: 1}, f)
+	r.send()
+	if w := r.wake(); w != time.Second {
+		t.Errorf("before any answer: wake in %v, want Timeout", w)
+	}
+	at(time.Millisecond)
+	r.take(Reply{Port: 22, State: Open, Reason: ReasonSynAck})
+	if w := r.wake(); w != 99*time.Millisecond {
+		t.Errorf("after a 1ms answer: wake in %v, want 99ms", w)
+	}
+	at(100 * time.Millisecond)
+	r.expire()
+	r.send()
+	if got := f.sent; !equalPorts(got, []uint16{22, 23, 23}) {
+		t.Errorf("sent %v, want 23 probed again at 100ms", got)
+	}
+}
+
 func TestAdaptiveTimeout(t *testing.T) {
 	cfg := &Config{Timeout: time.Second, MinTimeout: 100 * time.Millisecond}
 	var e rttEstimate

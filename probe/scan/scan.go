@@ -198,9 +198,10 @@ type Config struct {
 	// DefaultTimeout.
 	Timeout time.Duration
 	// MinTimeout, when set below Timeout, makes the wait adapt to the
-	// target: each probe waits srtt + 4·rttvar of the round trips measured
-	// so far (RFC 6298's retransmission timeout), but at least MinTimeout
-	// and at most Timeout.
+	// target: a probe waits srtt + 4·rttvar of the round trips measured so
+	// far (RFC 6298's retransmission timeout), as the estimate stands when
+	// the probe is checked, so that probes sent before the first answer
+	// gain from it too; but at least MinTimeout and at most Timeout.
 	MinTimeout time.Duration
 	// OnResult, when set, is called with each port's result as soon as it
 	// is known, from Run's goroutine.
