@@ -39,15 +39,13 @@ const (
 	vNeg
 )
 
-// A val is a value computed from the packet.
+// A val is a value computed from the packet, as far as constants go: a
+// constant, or an operation on values, or something read from the packet.
 type val struct {
 	kind valKind
-	k    uint32 // vConst: the value; vLoad: the constant part of the offset
-	size uint16 // vLoad: szB, szH or szW
-	tran bool   // vLoad: X first holds the IPv4 header length at msh
-	msh  uint32
+	k    uint32 // vConst: the value
 	op   uint16 // vBin: the ALU operation
-	a, b *val   // vBin operands; vNeg operand; vLoad index (nil: constant)
+	a, b *val   // vBin operands; vNeg operand
 }
 
 func (v *val) isConst() bool { return v.kind == vConst }
@@ -292,12 +290,7 @@ func (c *compiler) load(n *loadArith) (*arithVal, error) {
 		idx.cond = and(b, c.cmp(orLinkPL, 6, szB, ipProtoICMPv6))
 	}
 
-	x := &arithVal{cond: idx.cond, v: &val{kind: vLoad, size: size, k: base, tran: tran, msh: c.offLinkPL}}
-	if idx.v.isConst() {
-		x.v.k += idx.v.k
-	} else {
-		x.v.a = idx.v
-	}
+	x := &arithVal{cond: idx.cond, v: &val{kind: vLoad}}
 	{
 		r, err := c.allocReg(n.tok)
 		if err != nil {

@@ -127,6 +127,7 @@ type Error struct {
 	Msg    string
 }
 
+// Error returns the error as one line: "column 7, "foo": what was wrong".
 func (e *Error) Error() string {
 	switch {
 	case e.Column == 0:

@@ -1,7 +1,5 @@
 package filter
 
-import "fmt"
-
 // The parser follows tcpdump's grammar (libpcap's grammar.y) production by
 // production, so that it accepts the same expressions and groups them the
 // same way: "and" and "or" have equal precedence and group to the left;
@@ -739,5 +737,3 @@ func (p *parser) primary() (arith, error) {
 	}
 	return nil, p.unexpected(t, "a number, 'len' or a protocol and index such as tcp[13]")
 }
-
-func (n *idNode) String() string { return fmt.Sprintf("%v %s", n.q, n.tok.text) }
