@@ -1,7 +1,6 @@
 package filter_test
 
 import (
-	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
@@ -178,12 +177,5 @@ func TestRandomExpressionsLikeTcpdump(t *testing.T) {
 	t.Logf("%d of %d random expressions compiled by both and compared", compiled, n)
 	if compiled < n/2 {
 		t.Errorf("only %d of %d random expressions compiled: the generator is off", compiled, n)
-	}
-}
-
-func TestExprGen(t *testing.T) {
-	g := exprGen{rand.New(rand.NewSource(1))}
-	for i := 0; i < 5; i++ {
-		fmt.Println(g.mutate(g.expr(3)))
 	}
 }
