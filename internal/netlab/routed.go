@@ -28,7 +28,11 @@ func init() { runtime.LockOSThread() }
 // Both routers forward IPv4 and IPv6, and every host routes the three
 // subnets of each family. ICMP rate limits are off on every host, so a
 // test may draw as many time-exceeded and unreachable messages as it
-// likes without some of them going missing.
+// likes without some of them going missing — with one exception the lab
+// cannot lift: a router answering from an unreachable or prohibit route,
+// or for want of any route, does so at most five times in a burst and
+// then once a second per source (net.ipv4.route.error_cost and
+// error_burst belong to the host's own namespace).
 type Routed struct {
 	*Lab
 	Client, R1, R2, Server *Host
@@ -66,7 +70,10 @@ func NewRouted(t testing.TB) *Routed {
 		h.Sysctl("net.ipv6.conf.all.forwarding", "1")
 	}
 	for _, h := range r.Hosts() {
-		h.Sysctl("net.ipv4.icmp_ratelimit", "0")
+		// An empty mask exempts every ICMP type from the per-destination
+		// limit. (A zero net.ipv4.icmp_ratelimit would not do: it empties
+		// the bucket the route errors above draw from too.)
+		h.Sysctl("net.ipv4.icmp_ratemask", "0")
 		h.Sysctl("net.ipv6.icmp.ratelimit", "0")
 	}
 	r.Client.MustRun("ip", "route", "add", "default", "via", RoutedR1In4)

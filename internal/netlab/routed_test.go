@@ -61,10 +61,10 @@ func TestRouted(t *testing.T) {
 func TestRoutedFaults(t *testing.T) {
 	netlab.RequireTool(t, "traceroute")
 	tests := []struct {
-		name   string
-		break_ func(r *netlab.Routed)
-		dst    string
-		want   string // the last line of traceroute -n's output, as a regexp
+		name  string
+		fault func(r *netlab.Routed)
+		dst   string
+		want  string // the last line of traceroute -n's output, as a regexp
 	}{
 		{"silent r2", func(r *netlab.Routed) { r.R2.Silence() }, netlab.RoutedServer4,
 			`^ 3  203\.0\.113\.2 `},
@@ -82,7 +82,7 @@ func TestRoutedFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := netlab.NewRouted(t)
-			tt.break_(r)
+			tt.fault(r)
 			out, _ := r.Client.Run("traceroute", "-n", "-q", "3", "-w", "1", "-m", "3", tt.dst)
 			t.Logf("traceroute -n %s:\n%s", tt.dst, out)
 			lines := strings.Split(strings.TrimSpace(out), "\n")
