@@ -245,7 +245,7 @@ func (p *Printer) frame(d *Decoder, data []byte, length int) int {
 		if p.opt.LinkHeader {
 			p.str("ip: ")
 		}
-		p.network(d, data, 0)
+		p.network(d, data, 0, d.LinkType == layers.LinkTypeIPv6)
 		return 0
 	}
 	p.str("unsupported link type ")
@@ -393,7 +393,7 @@ func (p *Printer) ethernet(d *Decoder, data []byte, length int) int {
 func (p *Printer) etherPayload(d *Decoder, typ uint16, data []byte, off int) bool {
 	switch typ {
 	case 0x0800, 0x86dd:
-		p.network(d, data, off)
+		p.network(d, data, off, typ == 0x86dd)
 	case 0x0806:
 		p.arp(d, data[off:])
 	default:
@@ -580,7 +580,7 @@ func (p *Printer) null(d *Decoder, data []byte, length int) int {
 		p.str(": ")
 	}
 	if ip {
-		p.network(d, data, 4)
+		p.network(d, data, 4, af != 2)
 	} else {
 		p.defaultPrint(data[4:])
 	}

@@ -148,7 +148,8 @@ func (p *Printer) arp(d *Decoder, b []byte) {
 		p.str(" at ")
 		protoAddr(spa)
 	default:
-		p.defaultPrint(b)
+		// tcpdump dumps an unknown operation whatever the flags.
+		p.b = AppendHexASCII(p.b, b, "\n\t")
 		return
 	}
 	p.str(", length ")

@@ -137,10 +137,6 @@ func dnsTypeName(t uint16) string {
 		return "CSYNC"
 	case 63:
 		return "ZONEMD"
-	case 64:
-		return "SVCB"
-	case 65:
-		return "HTTPS"
 	case 99:
 		return "SPF"
 	case 100:
@@ -224,11 +220,12 @@ func (p *Printer) dnsClass(c uint16) {
 // dnsMsg is a DNS message being printed: its bytes as captured.
 type dnsMsg []byte
 
-// skip returns the offset past the name at off, or -1.
+// skip returns the offset past the name at off, -2 when the capture ends
+// inside it, or -1 for a label type rawsock does not read.
 func (m dnsMsg) skip(off int) int {
 	for {
 		if off >= len(m) {
-			return -1
+			return -2
 		}
 		c := int(m[off])
 		switch {
@@ -236,7 +233,7 @@ func (m dnsMsg) skip(off int) int {
 			return off + 1
 		case c&0xc0 == 0xc0:
 			if off+2 > len(m) {
-				return -1
+				return -2
 			}
 			return off + 2
 		case c&0xc0 == 0x40:
@@ -251,10 +248,11 @@ func (m dnsMsg) skip(off int) int {
 
 // name prints the name at off as tcpdump's ns_nprint does, compression
 // pointers allowed only backwards (which rules out loops), and returns the
-// offset past it in the message, or -1.
+// offset past it in the message; -2 when the capture ends inside it, -1
+// for a bad pointer or label.
 func (p *Printer) name(m dnsMsg, off int) int {
 	if off >= len(m) {
-		return -1
+		return -2
 	}
 	maxOff := off
 	next := -1
@@ -267,7 +265,7 @@ func (p *Printer) name(m dnsMsg, off int) int {
 	for c != 0 {
 		if c&0xc0 == 0xc0 {
 			if off >= len(m) {
-				return -1
+				return -2
 			}
 			ptr := (c<<8 | int(m[off])) & 0x3fff
 			if next < 0 {
@@ -279,7 +277,7 @@ func (p *Printer) name(m dnsMsg, off int) int {
 			}
 			maxOff = ptr
 			if ptr >= len(m) {
-				return -1
+				return -2
 			}
 			c = int(m[ptr])
 			off = ptr + 1
@@ -295,13 +293,13 @@ func (p *Printer) name(m dnsMsg, off int) int {
 			return -1
 		}
 		if off+c > len(m) {
-			return -1
+			return -2
 		}
 		p.printable(m[off : off+c])
 		p.str(".")
 		off += c
 		if off >= len(m) {
-			return -1
+			return -2
 		}
 		c = int(m[off])
 		off++
@@ -332,6 +330,12 @@ func (p *Printer) printable(b []byte) {
 // length.
 func (p *Printer) dns(b []byte, length int) {
 	m := dnsMsg(b)
+	if length < 12 {
+		p.str("domain [length ")
+		p.int(length)
+		p.str(" < 12] (invalid)")
+		return
+	}
 	if len(m) < 12 {
 		p.trunc("domain")
 		return
@@ -398,26 +402,8 @@ func (p *Printer) dns(b []byte, length int) {
 			an2 := an - i - 1
 			_ = an2
 		}
-		if p.opt.Verbose > 1 {
-			for _, sec := range [...]struct {
-				n      int
-				prefix string
-			}{{ns, " ns:"}, {ar, " ar:"}} {
-				for i := 0; i < sec.n; i++ {
-					if i == 0 {
-						p.str(sec.prefix)
-					} else {
-						if off >= len(m) {
-							break
-						}
-						p.str(",")
-					}
-					if off = p.record(m, off); off < 0 {
-						p.trunc("domain")
-						return
-					}
-				}
-			}
+		if p.opt.Verbose > 1 && !p.sections(m, &off, ns, ar) {
+			return
 		}
 	} else {
 		p.uint(uint64(id))
@@ -476,30 +462,51 @@ func (p *Printer) dns(b []byte, length int) {
 			}
 		}
 		if p.opt.Verbose > 1 {
-			for _, sec := range [...]struct {
-				n      int
-				prefix string
-			}{{an, " an:"}, {ns, " ns:"}, {ar, " ar:"}} {
-				for i := 0; i < sec.n; i++ {
-					if i == 0 {
-						p.str(sec.prefix)
-					} else {
-						if off >= len(m) {
-							break
-						}
-						p.str(",")
+			for i := 0; i < an; i++ {
+				if i > 0 {
+					if off >= len(m) {
+						break
 					}
-					if off = p.record(m, off); off < 0 {
-						p.trunc("domain")
-						return
-					}
+					p.str(",")
 				}
+				if off = p.record(m, off); off < 0 {
+					p.trunc("domain")
+					return
+				}
+			}
+			if !p.sections(m, &off, ns, ar) {
+				return
 			}
 		}
 	}
 	p.str(" (")
 	p.int(length)
 	p.str(")")
+}
+
+// sections prints the authority and additional sections (tcpdump -vv);
+// false when the message was cut short.
+func (p *Printer) sections(m dnsMsg, off *int, ns, ar int) bool {
+	for _, sec := range [...]struct {
+		n      int
+		prefix string
+	}{{ns, " ns:"}, {ar, " ar:"}} {
+		for i := 0; i < sec.n; i++ {
+			if *off >= len(m) {
+				break
+			}
+			if i == 0 {
+				p.str(sec.prefix)
+			} else {
+				p.str(",")
+			}
+			if *off = p.record(m, *off); *off < 0 {
+				p.trunc("domain")
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // question prints " TYPE? name" and returns the offset past the question.
@@ -526,10 +533,15 @@ func (p *Printer) record(m dnsMsg, off int) int {
 	var end int
 	if p.opt.Verbose > 0 {
 		p.str(" ")
-		if end = p.name(m, off); end < 0 {
-			return -1
-		}
-	} else if end = m.skip(off); end < 0 {
+		end = p.name(m, off)
+	} else {
+		end = m.skip(off)
+	}
+	switch end {
+	case -2:
+		// tcpdump ends the records quietly where the capture ends.
+		return len(m)
+	case -1:
 		return -1
 	}
 	if end+10 > len(m) {

@@ -114,11 +114,9 @@ func (p *Printer) icmp(ip *ipInfo, b []byte, length int, inner bool) {
 			if int(code) < len(icmpUnreach) && icmpUnreach[code] != "" {
 				p.format(icmpUnreach[code], qdst)
 			} else {
-				p.str("#")
-				p.uint(uint64(code))
-				p.str(" ")
 				p.host(qdst)
-				p.str(" unreachable")
+				p.str(" unreachable - #")
+				p.uint(uint64(code))
 			}
 		}
 	case 5:

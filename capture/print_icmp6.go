@@ -12,7 +12,7 @@ func icmp6TypeName(t byte) string {
 	case 2:
 		return "packet too big"
 	case 3:
-		return "time exceeded"
+		return "time exceeded in-transit"
 	case 4:
 		return "parameter problem"
 	case 128:
@@ -113,7 +113,7 @@ func (p *Printer) icmp6(ip *ipInfo, b []byte, length int) {
 		case 0:
 			p.str(", unreachable route")
 		case 1:
-			p.str(", unreachable prohibited")
+			p.str(",  unreachable prohibited")
 		case 2:
 			p.str(", beyond scope")
 		case 3:
@@ -124,6 +124,13 @@ func (p *Printer) icmp6(ip *ipInfo, b []byte, length int) {
 			p.str(", unknown unreach code (")
 			p.uint(uint64(code))
 			p.str(")")
+			if p.opt.Verbose <= 1 {
+				p.b = AppendHex(p.b, b[:min(len(b), length)], "\n\t")
+				return
+			}
+		}
+		if code > 4 {
+			break
 		}
 		if len(b) < 8+40 {
 			trunc()
@@ -177,10 +184,10 @@ func (p *Printer) icmp6(ip *ipInfo, b []byte, length int) {
 		}
 		switch code {
 		case 0:
-			p.str(" in-transit for ")
+			p.str(" for ")
 			p.host(addr16(b[8+24:]))
 		case 1:
-			p.str(" reassembly")
+			p.str(" (reassembly)")
 		default:
 			p.str(", unknown code (")
 			p.uint(uint64(code))
@@ -194,7 +201,7 @@ func (p *Printer) icmp6(ip *ipInfo, b []byte, length int) {
 		ptr := uint64(binary.BigEndian.Uint32(b[4:]))
 		switch code {
 		case 0:
-			p.str(", errorneous - octet ")
+			p.str(", erroneous - octet ")
 		case 1:
 			p.str(", next header - octet ")
 		case 2:
@@ -417,47 +424,53 @@ func (p *Printer) mld2Query(b []byte, length int) bool {
 		p.trunc("icmp6")
 		return false
 	}
-	if p.opt.Verbose == 0 {
-		return true
+	if p.opt.Verbose > 0 {
+		mrc := int(binary.BigEndian.Uint16(b[4:]))
+		mrt := mrc
+		if mrc >= 32768 {
+			mrt = (mrc&0x0fff | 0x1000) << ((mrc>>12)&7 + 3)
+		}
+		p.str(" [max resp delay=")
+		p.int(mrt)
+		p.str("]")
 	}
-	mrc := int(binary.BigEndian.Uint16(b[4:]))
-	mrt := mrc
-	if mrc >= 32768 {
-		mrt = (mrc&0x0fff | 0x1000) << ((mrc >> 12 & 7) + 3)
-	}
-	p.str(" [max resp delay=")
-	p.int(mrt)
-	p.str("]")
 	p.str(" [gaddr ")
 	p.host(addr16(b[8:]))
-	qqi := int(b[25])
-	if qqi >= 128 {
-		qqi = (qqi&0xf | 0x10) << ((qqi >> 4 & 7) + 3)
-	}
-	if b[24]&8 != 0 {
-		p.str(" sflag")
-	}
-	if b[24]&7 != 0 {
-		p.str(" robustness=")
-		p.uint(uint64(b[24] & 7))
-	}
-	if qqi != 0 {
+	if p.opt.Verbose > 0 {
+		if b[24]&8 != 0 {
+			p.str(" sflag")
+		}
+		if b[24]&7 != 0 {
+			p.str(" robustness=")
+			p.uint(uint64(b[24] & 7))
+		}
+		qqi := int(b[25])
+		if qqi >= 128 {
+			qqi = (qqi&0xf | 0x10) << ((qqi>>4)&7 + 3)
+		}
 		p.str(" qqi=")
 		p.int(qqi)
 	}
-	n := int(binary.BigEndian.Uint16(b[26:]))
-	if n > 0 {
-		if 28+16*n > len(b) {
-			p.str("]")
-			p.trunc("icmp6")
-			return false
+	if n := int(binary.BigEndian.Uint16(b[26:])); n > 0 {
+		switch {
+		case length < 28+16*n:
+			p.str(" [invalid number of sources]")
+		case p.opt.Verbose > 1:
+			p.str(" {")
+			for i := 0; i < n; i++ {
+				if 28+16*i+16 > len(b) {
+					p.trunc("icmp6")
+					return false
+				}
+				p.str(" ")
+				p.host(addr16(b[28+16*i:]))
+			}
+			p.str(" }")
+		default:
+			p.str(", ")
+			p.int(n)
+			p.str(" source(s)")
 		}
-		p.str(" {")
-		for i := 0; i < n; i++ {
-			p.str(" ")
-			p.host(addr16(b[28+16*i:]))
-		}
-		p.str(" }")
 	}
 	p.str("]")
 	return true

@@ -37,7 +37,7 @@ func (p *Printer) igmp(b []byte, length int) {
 			}
 			break
 		}
-		if len(b) < 8 {
+		if len(b) < 2 {
 			p.trunc("igmp")
 			return
 		}
@@ -50,6 +50,10 @@ func (p *Printer) igmp(b []byte, length int) {
 			}
 		} else {
 			p.str(" v1")
+		}
+		if len(b) < 8 {
+			p.trunc("igmp")
+			return
 		}
 		if binary.BigEndian.Uint32(b[4:]) != 0 {
 			p.str(" [gaddr ")

@@ -69,10 +69,14 @@ func ipProtoName(p uint8) string {
 }
 
 // network prints the IP packet at data[off:], by its version.
-func (p *Printer) network(d *Decoder, data []byte, off int) {
+func (p *Printer) network(d *Decoder, data []byte, off int, v6 bool) {
 	b := data[off:]
 	if len(b) == 0 {
-		p.str("[|ip]")
+		if v6 {
+			p.trunc("ip6")
+		} else {
+			p.trunc("ip")
+		}
 		return
 	}
 	// The link layer's length is what was on the wire; the capture may
@@ -114,7 +118,7 @@ func (p *Printer) ipv4(b []byte, length int, inner bool) {
 			p.int(length)
 			return
 		}
-		p.str("[|ip]")
+		p.trunc("ip")
 		return
 	}
 	if v := b[0] >> 4; v != 4 {
@@ -168,18 +172,19 @@ func (p *Printer) ipv4(b []byte, length int, inner bool) {
 		p.str(", offset ")
 		p.uint(uint64(off&0x1fff) * 8)
 		p.str(", flags [")
-		flags := off & 0xe000
-		if flags == 0 {
+		if off&0xe000 == 0 {
 			p.str("none")
 		}
-		if off&0x2000 != 0 {
-			p.str("+")
-		}
-		if off&0x4000 != 0 {
-			p.str("DF")
-		}
-		if off&0x8000 != 0 {
-			p.str("rsvd")
+		sep := ""
+		for _, f := range [...]struct {
+			bit  uint16
+			name string
+		}{{0x2000, "+"}, {0x4000, "DF"}, {0x8000, "rsvd"}} {
+			if off&f.bit != 0 {
+				p.str(sep)
+				p.str(f.name)
+				sep = ", "
+			}
 		}
 		p.str("], proto ")
 		p.str(ipProtoName(proto))
@@ -190,7 +195,7 @@ func (p *Printer) ipv4(b []byte, length int, inner bool) {
 		truncated := false
 		if hlen > 20 {
 			p.str(", options (")
-			if hlen > len(b) || !p.ipOptions(b[20:hlen]) {
+			if !p.ipOptions(b[20:min(hlen, len(b))], hlen-20) {
 				p.str(" [truncated-option]")
 				truncated = true
 			}
@@ -228,7 +233,11 @@ func (p *Printer) ipv4(b []byte, length int, inner bool) {
 		p.host(src)
 		p.str(" > ")
 		p.host(dst)
-		p.str(": ")
+		p.str(":  [remaining caplen(")
+		p.int(len(b))
+		p.str(") < header length(")
+		p.int(hlen)
+		p.str(")]")
 		p.trunc("ip")
 		return
 	}
@@ -241,9 +250,12 @@ type ipInfo struct {
 	v4, v6     []byte
 	src, dst   netip.Addr
 	fragmented bool
-	// direct is false when IPv6 extension headers come between the IPv6
+	// extended is set when IPv6 extension headers come between the IPv6
 	// header and this one (tcpdump then prints ports without addresses).
 	extended bool
+	// finalDst is the last address of an IPv6 routing header, which the
+	// checksum's pseudo-header uses instead of the destination.
+	finalDst netip.Addr
 }
 
 // protoName appends " name" or " ip-proto-N" for a protocol.
@@ -302,10 +314,13 @@ func (p *Printer) unknownProto(proto uint8, length int) {
 
 // ipOptions prints IPv4 options as tcpdump does; false when they run
 // past the captured bytes.
-func (p *Printer) ipOptions(b []byte) bool {
-	for i := 0; len(b) > 0; i++ {
+func (p *Printer) ipOptions(b []byte, total int) bool {
+	for i := 0; total > 0; i++ {
 		if i > 0 {
 			p.str(",")
+		}
+		if len(b) == 0 {
+			return false
 		}
 		code := b[0]
 		switch code {
@@ -344,11 +359,14 @@ func (p *Printer) ipOptions(b []byte) bool {
 				return true
 			}
 		}
-		if n > len(b) {
+		if n > total {
 			p.str(" [bad length ")
 			p.int(n)
 			p.str("]")
 			return true
+		}
+		if n > len(b) {
+			return false
 		}
 		opt := b[:n]
 		switch code {
@@ -369,6 +387,7 @@ func (p *Printer) ipOptions(b []byte) bool {
 			}
 		}
 		b = b[n:]
+		total -= n
 	}
 	return true
 }
@@ -506,7 +525,11 @@ func pseudoSum(ip *ipInfo, proto uint8, length int) uint32 {
 		add(s[:])
 		add(d[:])
 	} else {
-		s, d := ip.src.As16(), ip.dst.As16()
+		dst := ip.dst
+		if ip.finalDst.IsValid() {
+			dst = ip.finalDst
+		}
+		s, d := ip.src.As16(), dst.As16()
 		add(s[:])
 		add(d[:])
 	}

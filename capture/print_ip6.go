@@ -8,16 +8,16 @@ import (
 // ipv6 prints an IPv6 packet and its extension headers. b is what was
 // captured of it, length its length on the wire.
 func (p *Printer) ipv6(b []byte, length int) {
+	if len(b) < 40 && length >= 40 {
+		p.trunc("ip6")
+		return
+	}
 	if !p.opt.LinkHeader {
 		p.str("IP6 ")
 	}
 	if length < 40 {
 		p.str("truncated-ip6 ")
 		p.int(length)
-		return
-	}
-	if len(b) < 40 {
-		p.trunc("ip6")
 		return
 	}
 	if v := b[0] >> 4; v != 6 {
@@ -72,6 +72,7 @@ func (p *Printer) ipv6(b []byte, length int) {
 		p.str(": ")
 	}
 	rest, remaining := b[40:], total-40
+	jumbo := false
 	for {
 		var n int
 		switch nh {
@@ -91,7 +92,7 @@ func (p *Printer) ipv6(b []byte, length int) {
 				p.str("DSTOPT ")
 			}
 			if p.opt.Verbose > 0 {
-				p.ip6Options(rest[2:n])
+				p.ip6Options(rest[2:n], nh == 0, plen, &jumbo)
 			}
 		case 44:
 			if len(rest) < 8 {
@@ -124,6 +125,11 @@ func (p *Printer) ipv6(b []byte, length int) {
 			if !p.routing6(rest, n) {
 				return
 			}
+			if t := rest[2]; (t == 0 || t == 2) && rest[1] >= 2 && rest[1]%2 == 0 {
+				if last := 8 + 16*(int(rest[1])/2-1); last+16 <= len(rest) {
+					ip.finalDst = addr16(rest[last:])
+				}
+			}
 		default:
 			ip.extended = ip.extended || len(rest) != len(b)-40
 			if nh == 59 {
@@ -147,7 +153,7 @@ func (p *Printer) ipv6(b []byte, length int) {
 
 // ip6Options prints the options of a hop-by-hop or destination options
 // header (tcpdump -v).
-func (p *Printer) ip6Options(b []byte) {
+func (p *Printer) ip6Options(b []byte, hbh bool, plen int, jumbo *bool) {
 	if len(b) == 0 {
 		return
 	}
@@ -187,8 +193,20 @@ func (p *Printer) ip6Options(b []byte) {
 				p.str(")[trunc] ")
 				return
 			}
+			v := binary.BigEndian.Uint32(o[2:])
 			p.str("(jumbo: ")
-			p.uint(uint64(binary.BigEndian.Uint32(o[2:])))
+			p.uint(uint64(v))
+			switch {
+			case *jumbo:
+				p.str(" - already seen")
+			case !hbh:
+				p.str(" - not a hop-by-hop option")
+			case plen != 0:
+				p.str(" - payload len != 0")
+			case v < 65536:
+				p.str(" - < 65536")
+			}
+			*jumbo = true
 			p.str(") ")
 		default:
 			p.str("(opt_type 0x")

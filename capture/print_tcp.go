@@ -97,11 +97,12 @@ func (p *Printer) tcp(ip *ipInfo, b []byte, length int) {
 	p.str("]")
 	rev := sport > dport
 	if sport == dport {
-		rev = bytes.Compare(ip.src.AsSlice(), ip.dst.AsSlice()) > 0
+		s, d := ip.src.As16(), ip.dst.As16()
+		rev = bytes.Compare(s[:], d[:]) > 0
 	}
 	var base tcpSeq
 	if flags&0x10 != 0 {
-		base = p.relative(ip, sport, dport, rev, seq, ack)
+		base = p.relative(ip, sport, dport, rev, seq, ack, flags)
 		if rev {
 			seq -= base.ack
 			ack -= base.seq
@@ -152,22 +153,29 @@ func (p *Printer) tcp(ip *ipInfo, b []byte, length int) {
 	}
 	if hlen > 20 {
 		p.str(", options [")
-		if hlen > len(b) {
-			p.str("]")
-			p.trunc("tcp")
-			return
-		}
-		if !p.tcpOptions(b[20:hlen], rev, base) {
+		if !p.tcpOptions(b[20:min(hlen, len(b))], hlen-20, rev, base) {
 			return
 		}
 		p.str("]")
 	}
 	p.str(", length ")
 	p.int(payload)
+	if flags&0x04 != 0 && p.opt.Verbose > 0 && payload > 0 {
+		// tcpdump shows the text some stacks put in a reset.
+		data := b[min(hlen, len(b)):min(length, len(b))]
+		p.str(" [RST")
+		if len(data) > 30 {
+			data = data[:30]
+			p.str("+")
+		}
+		p.str(" ")
+		p.printable(data)
+		p.str("]")
+	}
 }
 
 // relative finds, or records, the first sequence numbers of a connection.
-func (p *Printer) relative(ip *ipInfo, sport, dport uint16, rev bool, seq, ack uint32) tcpSeq {
+func (p *Printer) relative(ip *ipInfo, sport, dport uint16, rev bool, seq, ack uint32, flags byte) tcpSeq {
 	var k tcpKey
 	s, d := ip.src.As16(), ip.dst.As16()
 	if rev {
@@ -176,7 +184,7 @@ func (p *Printer) relative(ip *ipInfo, sport, dport uint16, rev bool, seq, ack u
 		k.addr[0], k.addr[1], k.port[0], k.port[1] = s, d, sport, dport
 	}
 	k.is6, k.valid = ip.v6 != nil, true
-	if t, ok := p.conns[k]; ok {
+	if t, ok := p.conns[k]; ok && flags&0x02 == 0 {
 		return t
 	}
 	var t tcpSeq
@@ -185,65 +193,106 @@ func (p *Printer) relative(ip *ipInfo, sport, dport uint16, rev bool, seq, ack u
 	} else {
 		t.seq, t.ack = seq, ack-1
 	}
-	if len(p.conns) >= maxTCPConns {
+	if _, ok := p.conns[k]; !ok && len(p.conns) >= maxTCPConns {
 		clear(p.conns)
 	}
 	p.conns[k] = t
 	// The first packet of a connection prints absolute numbers.
-	if rev {
-		return tcpSeq{seq: 0, ack: 0}
-	}
 	return tcpSeq{}
 }
 
-// tcpOptions prints TCP options; false when a bad option ended the line.
-func (p *Printer) tcpOptions(b []byte, rev bool, base tcpSeq) bool {
-	for i := 0; len(b) > 0; i++ {
-		if i > 0 {
+// tcpOptions prints TCP options as tcpdump's loop does, which reads a
+// known option's value by its usual size and flags a length that differs
+// ("mss 1280[len 3]"); false when a bad option ended the line.
+func (p *Printer) tcpOptions(b []byte, total int, rev bool, base tcpSeq) bool {
+	hlen := total
+	cp := 0
+	first := true
+	// captured reports whether n more bytes from cp were captured; when
+	// not, the line ends the way tcpdump ends a cut-short packet.
+	captured := func(n int) bool {
+		if cp+n > len(b) {
+			p.trunc("tcp")
+			return false
+		}
+		return true
+	}
+	bad := func() bool {
+		p.str("[bad opt]")
+		if !first {
+			p.str("]")
+		}
+		return false
+	}
+	for hlen > 0 {
+		if !first {
 			p.str(",")
 		}
-		kind := b[0]
+		if !captured(1) {
+			return false
+		}
+		kind := b[cp]
+		cp++
 		n := 1
 		if kind > 1 {
-			if len(b) < 2 {
-				p.str(tcpOptionName(kind))
-				p.str("]")
-				p.trunc("tcp")
+			if hlen < 2 {
+				return bad()
+			}
+			if !captured(1) {
 				return false
 			}
-			n = int(b[1])
-			if n < 2 || n > len(b) {
-				p.str(tcpOptionName(kind))
-				p.str("[bad opt]")
-				return false
+			n = int(b[cp])
+			cp++
+			if n < 2 || n > hlen {
+				return bad()
 			}
+			hlen--
 		}
+		hlen--
 		p.str(tcpOptionName(kind))
-		o := b[:n]
 		used := 0
+		truncated := false
+		fixed := func(size int) bool {
+			used = size
+			if size > hlen {
+				return false
+			}
+			if cp+size > len(b) {
+				truncated = true
+				return false
+			}
+			return true
+		}
 		switch kind {
 		case 2: // mss
-			used = 2
-			if n >= 4 {
-				p.str(" ")
-				p.uint(uint64(binary.BigEndian.Uint16(o[2:])))
+			if !fixed(2) {
+				return p.optEnd(truncated, bad)
 			}
+			p.str(" ")
+			p.uint(uint64(binary.BigEndian.Uint16(b[cp:])))
 		case 3: // window scale
-			used = 1
-			if n >= 3 {
-				p.str(" ")
-				p.uint(uint64(o[2]))
+			if !fixed(1) {
+				return p.optEnd(truncated, bad)
 			}
+			p.str(" ")
+			p.uint(uint64(b[cp]))
 		case 5: // SACK
 			used = n - 2
+			if used > hlen {
+				return bad()
+			}
 			if used%8 != 0 {
 				p.str(" invalid sack")
 			} else {
 				p.str(" ")
 				p.int(used / 8)
 				p.str(" ")
-				for j := 2; j+8 <= n; j += 8 {
-					s, e := binary.BigEndian.Uint32(o[j:]), binary.BigEndian.Uint32(o[j+4:])
+				for j := 0; j < used; j += 8 {
+					if cp+j+8 > len(b) {
+						p.trunc("tcp")
+						return false
+					}
+					s, e := binary.BigEndian.Uint32(b[cp+j:]), binary.BigEndian.Uint32(b[cp+j+4:])
 					if rev {
 						s -= base.seq
 						e -= base.seq
@@ -258,53 +307,97 @@ func (p *Printer) tcpOptions(b []byte, rev bool, base tcpSeq) bool {
 					p.str("}")
 				}
 			}
+		case 6, 7, 11, 12, 13: // echo, echo reply, CC, CC.NEW, CC.ECHO
+			if !fixed(4) {
+				return p.optEnd(truncated, bad)
+			}
+			p.str(" ")
+			p.uint(uint64(binary.BigEndian.Uint32(b[cp:])))
 		case 8: // timestamps
-			used = 8
-			if n >= 10 {
-				p.str(" val ")
-				p.uint(uint64(binary.BigEndian.Uint32(o[2:])))
-				p.str(" ecr ")
-				p.uint(uint64(binary.BigEndian.Uint32(o[6:])))
+			if !fixed(8) {
+				return p.optEnd(truncated, bad)
+			}
+			p.str(" val ")
+			p.uint(uint64(binary.BigEndian.Uint32(b[cp:])))
+			p.str(" ecr ")
+			p.uint(uint64(binary.BigEndian.Uint32(b[cp+4:])))
+		case 19: // TCP MD5 signature
+			if !fixed(16) {
+				return p.optEnd(truncated, bad)
+			}
+			p.str(" shared secret not supplied with -M, can't check - ")
+			for _, c := range b[cp : cp+16] {
+				p.hex(uint64(c), 2)
 			}
 		case 0, 1, 4:
 		case 28: // user timeout
-			used = 2
-			if n >= 4 {
-				v := binary.BigEndian.Uint16(o[2:])
-				p.str(" 0x")
-				p.hex(uint64(v), 0)
-				if v&1 != 0 {
-					v = (v >> 1) * 60
-				} else {
-					v >>= 1
+			if !fixed(2) {
+				return p.optEnd(truncated, bad)
+			}
+			v := int(binary.BigEndian.Uint16(b[cp:]))
+			p.str(" 0x")
+			p.hex(uint64(v), 0)
+			if v&1 != 0 {
+				v = (v >> 1) * 60
+			} else {
+				v >>= 1
+			}
+			p.str(" ")
+			p.int(v)
+		case 34: // TCP fast open
+			if !fixed(n - 2) {
+				return p.optEnd(truncated, bad)
+			}
+			p.str(" ")
+			switch {
+			case used == 0:
+				p.str(" cookiereq")
+			case used%2 != 0 || used < 4 || used > 16:
+				p.str(" (invalid)")
+			default:
+				p.str(" cookie ")
+				for _, c := range b[cp : cp+used] {
+					p.hex(uint64(c), 2)
 				}
-				p.str(" ")
-				p.uint(uint64(v))
 			}
 		default:
-			used = n - 2
+			if !fixed(n - 2) {
+				return p.optEnd(truncated, bad)
+			}
 			if used > 0 {
 				p.str(" 0x")
-				for _, c := range o[2:] {
+				for _, c := range b[cp : cp+used] {
 					p.hex(uint64(c), 2)
 				}
 			}
 		}
+		cp += used
+		hlen -= used
 		want := used + 1
 		if kind > 1 {
 			want++
 		}
-		if kind > 1 && want != n {
+		if want != n {
 			p.str("[len ")
 			p.int(n)
 			p.str("]")
 		}
+		first = false
 		if kind == 0 {
 			break
 		}
-		b = b[n:]
 	}
 	return true
+}
+
+// optEnd ends the options at a value that is not there: cut short by the
+// capture, or past the header.
+func (p *Printer) optEnd(truncated bool, bad func() bool) bool {
+	if truncated {
+		p.trunc("tcp")
+		return false
+	}
+	return bad()
 }
 
 func tcpOptionName(k byte) string {

@@ -39,6 +39,7 @@ func (p *Printer) udp(ip *ipInfo, b []byte, length int) {
 	if ulen < length {
 		length = ulen
 	}
+	short := ulen > length
 	if len(b) < 8 {
 		p.ends(ip, sport, dport, true)
 		p.trunc("udp")
@@ -50,8 +51,7 @@ func (p *Printer) udp(ip *ipInfo, b []byte, length int) {
 		payload = payload[:length]
 	}
 	if p.opt.Quiet {
-		p.str("UDP, length ")
-		p.int(ulen)
+		p.udpLength(ulen, length, short)
 		return
 	}
 	if ((ip.v4 != nil && p.opt.Verbose > 1) || (ip.v6 != nil && p.opt.Verbose > 0)) && !ip.fragmented {
@@ -74,6 +74,17 @@ func (p *Printer) udp(ip *ipInfo, b []byte, length int) {
 	}
 	if sport == 53 || dport == 53 {
 		p.dns(payload, length)
+		return
+	}
+	p.udpLength(ulen, length, short)
+}
+
+func (p *Printer) udpLength(ulen, length int, short bool) {
+	if short {
+		p.str("UDP, bad length ")
+		p.int(ulen)
+		p.str(" > ")
+		p.int(length)
 		return
 	}
 	p.str("UDP, length ")
