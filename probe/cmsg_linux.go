@@ -2,7 +2,6 @@ package probe
 
 import (
 	"encoding/binary"
-	"errors"
 	"net/netip"
 	"syscall"
 
@@ -33,8 +32,6 @@ type controls struct {
 	TTL int // IP_TTL or IPV6_HOPLIMIT, -1 when absent
 	Err *extendedErr
 }
-
-var errNoControl = errors.New("no control message")
 
 // parseControls reads the TTL or hop limit and an extended error from
 // the control messages in oob, as recvmsg(2) returned them.

@@ -64,12 +64,15 @@ type EchoOptions struct {
 // receives the IP header first; an IPv6 one starts at the ICMPv6 header.
 func EchoFilter(v6 bool, id uint16) []bpf.Instruction {
 	reply := uint32(echoType(v6, true))
+	// The last load, of the sequence number, only makes sure the whole
+	// 8-byte header is there: a load past the end drops the packet.
 	if v6 {
 		return []bpf.Instruction{
 			bpf.LoadAbsolute{Off: 0, Size: 1},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: reply, SkipTrue: 3},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: reply, SkipTrue: 4},
 			bpf.LoadAbsolute{Off: 4, Size: 2},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(id), SkipTrue: 1},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(id), SkipTrue: 2},
+			bpf.LoadAbsolute{Off: 6, Size: 2},
 			bpf.RetConstant{Val: 0xffff},
 			bpf.RetConstant{Val: 0},
 		}
@@ -77,9 +80,10 @@ func EchoFilter(v6 bool, id uint16) []bpf.Instruction {
 	return []bpf.Instruction{
 		bpf.LoadMemShift{Off: 0}, // X = IP header length
 		bpf.LoadIndirect{Off: 0, Size: 1},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: reply, SkipTrue: 3},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: reply, SkipTrue: 4},
 		bpf.LoadIndirect{Off: 4, Size: 2},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(id), SkipTrue: 1},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(id), SkipTrue: 2},
+		bpf.LoadIndirect{Off: 6, Size: 2},
 		bpf.RetConstant{Val: 0xffff},
 		bpf.RetConstant{Val: 0},
 	}

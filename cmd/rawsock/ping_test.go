@@ -241,7 +241,8 @@ func TestPingUnprivileged(t *testing.T) {
 	}
 
 	r.Client.Sysctl("net.ipv4.ping_group_range", "1 0")
-	cmd := r.Client.Command(append(nobody, bin, "ping", "-c", "1", netlab.RoutedServer4)[0], append(nobody, bin, "ping", "-c", "1", netlab.RoutedServer4)[1:]...)
+	argv := append(nobody, bin, "ping", "-c", "1", netlab.RoutedServer4)
+	cmd := r.Client.Command(argv[0], argv[1:]...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	err := cmd.Run()

@@ -146,8 +146,7 @@ func TestTracerouteUnprivileged(t *testing.T) {
 	if !strings.Contains(out, "\n 3  203.0.113.2  ") {
 		t.Errorf("udp as nobody did not reach the server:\n%s", out)
 	}
-	cmd := r.Client.Command(bin, "traceroute", "-T", "-n", netlab.RoutedServer4)
-	cmd = r.Client.Command(nobody[0], append(append(nobody[1:], bin), "traceroute", "-T", "-n", netlab.RoutedServer4)...)
+	cmd := r.Client.Command(nobody[0], append(append(nobody[1:], bin), "traceroute", "-T", "-n", netlab.RoutedServer4)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	err := cmd.Run()
