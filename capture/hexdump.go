@@ -104,6 +104,9 @@ func (p *Printer) dump(data []byte, netOff int) {
 	case HexNone:
 		return
 	case HexPayload, HexASCIIPayload, ASCIIPayload:
+		if p.cut {
+			break
+		}
 		if netOff < 0 || netOff >= len(data) {
 			return
 		}

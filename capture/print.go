@@ -87,6 +87,7 @@ type Printer struct {
 	first, prev time.Time
 	started     bool
 	frameLen    int
+	cut         bool
 	ifnames     map[int]string
 	conns       map[tcpKey]tcpSeq
 	inner       IPv4 // the packet inside an ICMP error
@@ -113,6 +114,7 @@ func NewPrinter(w io.Writer, opt *PrintOptions) *Printer {
 func (p *Printer) Print(ci gopacket.CaptureInfo, d *Decoder, data []byte) error {
 	p.b = p.b[:0]
 	p.frameLen = max(ci.Length, len(data))
+	p.cut = false
 	p.timestamp(ci.Timestamp)
 	netOff := p.frame(d, data, ci.Length)
 	p.dump(data, netOff)
@@ -146,7 +148,19 @@ func (p *Printer) hex(v uint64, width int) {
 	p.b = append(p.b, s...)
 }
 
+// truncJump is trunc where tcpdump gives up on the packet altogether, after
+// which its dump shows the whole frame, link header and all.
+func (p *Printer) truncJump(proto string) { p.trunc(proto) }
+
+// trunc ends a line where the capture ends inside a header; tcpdump then
+// dumps (-x) the whole frame. truncHere is the same without that, for the
+// places where tcpdump stops more gently.
 func (p *Printer) trunc(proto string) {
+	p.cut = true
+	p.truncHere(proto)
+}
+
+func (p *Printer) truncHere(proto string) {
 	p.str(" [|")
 	p.str(proto)
 	p.str("]")

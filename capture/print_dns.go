@@ -337,7 +337,7 @@ func (p *Printer) dns(b []byte, length int) {
 		return
 	}
 	if len(m) < 12 {
-		p.trunc("domain")
+		p.truncHere("domain")
 		return
 	}
 	id := binary.BigEndian.Uint16(m)
@@ -371,13 +371,13 @@ func (p *Printer) dns(b []byte, length int) {
 				}
 				p.str(" q:")
 				if off = p.question(m, off); off < 0 {
-					p.trunc("domain")
+					p.truncHere("domain")
 					return
 				}
 				continue
 			}
 			if off = m.skip(off); off < 0 || off+4 > len(m) {
-				p.trunc("domain")
+				p.truncHere("domain")
 				return
 			}
 			off += 4
@@ -396,7 +396,7 @@ func (p *Printer) dns(b []byte, length int) {
 				p.str(",")
 			}
 			if off = p.record(m, off); off < 0 {
-				p.trunc("domain")
+				p.truncHere("domain")
 				return
 			}
 			an2 := an - i - 1
@@ -457,7 +457,7 @@ func (p *Printer) dns(b []byte, length int) {
 				break
 			}
 			if off = p.question(m, off); off < 0 {
-				p.trunc("domain")
+				p.truncHere("domain")
 				return
 			}
 		}
@@ -470,7 +470,7 @@ func (p *Printer) dns(b []byte, length int) {
 					p.str(",")
 				}
 				if off = p.record(m, off); off < 0 {
-					p.trunc("domain")
+					p.truncHere("domain")
 					return
 				}
 			}
@@ -501,7 +501,7 @@ func (p *Printer) sections(m dnsMsg, off *int, ns, ar int) bool {
 				p.str(",")
 			}
 			if *off = p.record(m, *off); *off < 0 {
-				p.trunc("domain")
+				p.truncHere("domain")
 				return false
 			}
 		}

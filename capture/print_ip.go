@@ -73,9 +73,9 @@ func (p *Printer) network(d *Decoder, data []byte, off int, v6 bool) {
 	b := data[off:]
 	if len(b) == 0 {
 		if v6 {
-			p.trunc("ip6")
+			p.truncHere("ip6")
 		} else {
-			p.trunc("ip")
+			p.truncJump("ip")
 		}
 		return
 	}
@@ -118,7 +118,7 @@ func (p *Printer) ipv4(b []byte, length int, inner bool) {
 			p.int(length)
 			return
 		}
-		p.trunc("ip")
+		p.truncHere("ip")
 		return
 	}
 	if v := b[0] >> 4; v != 4 {
@@ -217,7 +217,7 @@ func (p *Printer) ipv4(b []byte, length int, inner bool) {
 			p.str(" > ")
 			p.host(dst)
 			p.str(": ")
-			p.trunc("ip")
+			p.truncHere("ip")
 			return
 		}
 	}

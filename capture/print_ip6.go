@@ -9,7 +9,7 @@ import (
 // captured of it, length its length on the wire.
 func (p *Printer) ipv6(b []byte, length int) {
 	if len(b) < 40 && length >= 40 {
-		p.trunc("ip6")
+		p.truncHere("ip6")
 		return
 	}
 	if !p.opt.LinkHeader {

@@ -52,13 +52,13 @@ func (p *Printer) tcp(ip *ipInfo, b []byte, length int) {
 		p.str(" > ")
 		p.host(ip.dst)
 		p.str(":")
-		p.trunc("tcp")
+		p.truncHere("tcp")
 		return
 	}
 	sport, dport := binary.BigEndian.Uint16(b[0:]), binary.BigEndian.Uint16(b[2:])
 	p.ends(ip, sport, dport, false)
 	if len(b) < 20 {
-		p.trunc("tcp")
+		p.truncHere("tcp")
 		return
 	}
 	hlen := int(b[12]>>4) * 4
@@ -266,13 +266,13 @@ func (p *Printer) tcpOptions(b []byte, total int, rev bool, base tcpSeq) bool {
 		switch kind {
 		case 2: // mss
 			if !fixed(2) {
-				return p.optEnd(truncated, bad)
+				return p.optEnd(truncated, first, bad)
 			}
 			p.str(" ")
 			p.uint(uint64(binary.BigEndian.Uint16(b[cp:])))
 		case 3: // window scale
 			if !fixed(1) {
-				return p.optEnd(truncated, bad)
+				return p.optEnd(truncated, first, bad)
 			}
 			p.str(" ")
 			p.uint(uint64(b[cp]))
@@ -289,8 +289,7 @@ func (p *Printer) tcpOptions(b []byte, total int, rev bool, base tcpSeq) bool {
 				p.str(" ")
 				for j := 0; j < used; j += 8 {
 					if cp+j+8 > len(b) {
-						p.trunc("tcp")
-						return false
+						return p.optEnd(true, first, bad)
 					}
 					s, e := binary.BigEndian.Uint32(b[cp+j:]), binary.BigEndian.Uint32(b[cp+j+4:])
 					if rev {
@@ -309,13 +308,13 @@ func (p *Printer) tcpOptions(b []byte, total int, rev bool, base tcpSeq) bool {
 			}
 		case 6, 7, 11, 12, 13: // echo, echo reply, CC, CC.NEW, CC.ECHO
 			if !fixed(4) {
-				return p.optEnd(truncated, bad)
+				return p.optEnd(truncated, first, bad)
 			}
 			p.str(" ")
 			p.uint(uint64(binary.BigEndian.Uint32(b[cp:])))
 		case 8: // timestamps
 			if !fixed(8) {
-				return p.optEnd(truncated, bad)
+				return p.optEnd(truncated, first, bad)
 			}
 			p.str(" val ")
 			p.uint(uint64(binary.BigEndian.Uint32(b[cp:])))
@@ -323,7 +322,7 @@ func (p *Printer) tcpOptions(b []byte, total int, rev bool, base tcpSeq) bool {
 			p.uint(uint64(binary.BigEndian.Uint32(b[cp+4:])))
 		case 19: // TCP MD5 signature
 			if !fixed(16) {
-				return p.optEnd(truncated, bad)
+				return p.optEnd(truncated, first, bad)
 			}
 			p.str(" shared secret not supplied with -M, can't check - ")
 			for _, c := range b[cp : cp+16] {
@@ -332,7 +331,7 @@ func (p *Printer) tcpOptions(b []byte, total int, rev bool, base tcpSeq) bool {
 		case 0, 1, 4:
 		case 28: // user timeout
 			if !fixed(2) {
-				return p.optEnd(truncated, bad)
+				return p.optEnd(truncated, first, bad)
 			}
 			v := int(binary.BigEndian.Uint16(b[cp:]))
 			p.str(" 0x")
@@ -346,7 +345,7 @@ func (p *Printer) tcpOptions(b []byte, total int, rev bool, base tcpSeq) bool {
 			p.int(v)
 		case 34: // TCP fast open
 			if !fixed(n - 2) {
-				return p.optEnd(truncated, bad)
+				return p.optEnd(truncated, first, bad)
 			}
 			p.str(" ")
 			switch {
@@ -362,7 +361,7 @@ func (p *Printer) tcpOptions(b []byte, total int, rev bool, base tcpSeq) bool {
 			}
 		default:
 			if !fixed(n - 2) {
-				return p.optEnd(truncated, bad)
+				return p.optEnd(truncated, first, bad)
 			}
 			if used > 0 {
 				p.str(" 0x")
@@ -391,10 +390,13 @@ func (p *Printer) tcpOptions(b []byte, total int, rev bool, base tcpSeq) bool {
 }
 
 // optEnd ends the options at a value that is not there: cut short by the
-// capture, or past the header.
-func (p *Printer) optEnd(truncated bool, bad func() bool) bool {
+// capture (tcpdump adds ">" after the first option), or past the header.
+func (p *Printer) optEnd(truncated, first bool, bad func() bool) bool {
 	if truncated {
-		p.trunc("tcp")
+		p.truncHere("tcp")
+		if !first {
+			p.str(">")
+		}
 		return false
 	}
 	return bad()

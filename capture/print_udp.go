@@ -9,7 +9,7 @@ func (p *Printer) udp(ip *ipInfo, b []byte, length int) {
 		p.str(" > ")
 		p.host(ip.dst)
 		p.str(":")
-		p.trunc("udp")
+		p.truncHere("udp")
 		return
 	}
 	sport, dport := binary.BigEndian.Uint16(b[0:]), binary.BigEndian.Uint16(b[2:])
@@ -21,7 +21,7 @@ func (p *Printer) udp(ip *ipInfo, b []byte, length int) {
 	}
 	if len(b) < 6 {
 		p.ends(ip, sport, dport, true)
-		p.trunc("udp")
+		p.truncHere("udp")
 		return
 	}
 	ulen := int(binary.BigEndian.Uint16(b[4:]))
@@ -42,7 +42,7 @@ func (p *Printer) udp(ip *ipInfo, b []byte, length int) {
 	short := ulen > length
 	if len(b) < 8 {
 		p.ends(ip, sport, dport, true)
-		p.trunc("udp")
+		p.truncHere("udp")
 		return
 	}
 	p.ends(ip, sport, dport, true)
