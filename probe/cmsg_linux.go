@@ -2,8 +2,10 @@ package probe
 
 import (
 	"encoding/binary"
+	"errors"
 	"net/netip"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,26 +39,57 @@ type controls struct {
 // the control messages in oob, as recvmsg(2) returned them.
 func parseControls(oob []byte) (controls, error) {
 	c := controls{TTL: -1}
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return c, err
-	}
-	for _, m := range msgs {
+	var perr error
+	err := walkControls(oob, func(level, typ int32, data []byte) {
 		switch {
-		case m.Header.Level == unix.IPPROTO_IP && m.Header.Type == unix.IP_TTL && len(m.Data) >= 4,
-			m.Header.Level == unix.IPPROTO_IPV6 && m.Header.Type == unix.IPV6_HOPLIMIT && len(m.Data) >= 4:
-			c.TTL = int(int32(binary.NativeEndian.Uint32(m.Data)))
-		case m.Header.Level == unix.IPPROTO_IP && m.Header.Type == unix.IP_RECVERR,
-			m.Header.Level == unix.IPPROTO_IPV6 && m.Header.Type == unix.IPV6_RECVERR:
-			e, err := parseExtendedErr(m.Data)
-			if err != nil {
-				return c, err
-			}
-			c.Err = e
+		case isTTL(level, typ) && len(data) >= 4:
+			c.TTL = int(int32(binary.NativeEndian.Uint32(data)))
+		case level == unix.IPPROTO_IP && typ == unix.IP_RECVERR,
+			level == unix.IPPROTO_IPV6 && typ == unix.IPV6_RECVERR:
+			c.Err, perr = parseExtendedErr(data)
 		}
+	})
+	if err == nil {
+		err = perr
 	}
-	return c, nil
+	return c, err
 }
+
+func isTTL(level, typ int32) bool {
+	return level == unix.IPPROTO_IP && typ == unix.IP_TTL || level == unix.IPPROTO_IPV6 && typ == unix.IPV6_HOPLIMIT
+}
+
+// findTTL returns the TTL or hop limit among the control messages, -1
+// when there is none; it allocates nothing.
+func findTTL(oob []byte) int {
+	ttl := -1
+	walkControls(oob, func(level, typ int32, data []byte) {
+		if isTTL(level, typ) && len(data) >= 4 {
+			ttl = int(int32(binary.NativeEndian.Uint32(data)))
+		}
+	})
+	return ttl
+}
+
+// walkControls calls fn for each control message in oob (cmsg(3)).
+func walkControls(oob []byte, fn func(level, typ int32, data []byte)) error {
+	hdr := unix.CmsgLen(0)
+	for len(oob) >= hdr {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		if int(h.Len) < hdr || int(h.Len) > len(oob) {
+			return errBadControl
+		}
+		fn(h.Level, h.Type, oob[hdr:h.Len])
+		next := unix.CmsgSpace(int(h.Len) - hdr)
+		if next >= len(oob) {
+			break
+		}
+		oob = oob[next:]
+	}
+	return nil
+}
+
+var errBadControl = errors.New("malformed control message")
 
 // parseExtendedErr decodes a struct sock_extended_err and the
 // SO_EE_OFFENDER address that follows it.

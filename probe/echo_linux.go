@@ -19,13 +19,14 @@ import (
 
 // echoSocket is the Linux EchoConn over package sockets.
 type echoSocket struct {
-	s   *sockets.Socket
-	rx  *rxSocket
-	v6  bool
-	raw bool
-	id  uint16
-	dst sockets.Addr // boxed once: SendTo takes an interface
-	out []byte
+	s    *sockets.Socket
+	rx   *rxSocket
+	fast *fastIO
+	v6   bool
+	raw  bool
+	id   uint16
+	dst  sockets.Addr // boxed once: SendTo takes an interface
+	out  []byte
 }
 
 var _ EchoConn = (*echoSocket)(nil)
@@ -200,6 +201,7 @@ func (c *echoSocket) setup(opts *EchoOptions) error {
 		return err
 	}
 	c.rx = newRx(s)
+	c.fast = newFastIO(s, opts.Dst.Unmap())
 	c.out = make([]byte, 0, 65536)
 	return nil
 }
@@ -231,7 +233,17 @@ func (c *echoSocket) Socket() *sockets.Socket { return c.s }
 
 func (c *echoSocket) Send(ctx context.Context, seq uint16, data []byte) (time.Time, error) {
 	c.out = AppendEcho(c.out[:0], c.v6, c.id, seq, data)
-	var now time.Time
+	now := time.Now()
+	errno := c.fast.send(c.out)
+	switch errno {
+	case 0:
+		return now, nil
+	case syscall.EAGAIN, syscall.ENOBUFS, syscall.ENOMEM, syscall.EINTR:
+		return now, os.NewSyscallError("sendto", errno)
+	}
+	// The general path reads the error queue: the failure may be a local
+	// error explained there, or only the announcement of queued ICMP
+	// errors, and then the send is made again.
 	err := c.rx.send(ctx, func() error {
 		now = time.Now()
 		_, err := c.s.SendTo(ctx, c.out, 0, c.dst)
@@ -244,13 +256,35 @@ func (c *echoSocket) Send(ctx context.Context, seq uint16, data []byte) (time.Ti
 func (c *echoSocket) SetTTL(ttl int) error { return c.s.SetTTL(ttl) }
 
 func (c *echoSocket) Receive(ctx context.Context, deadline time.Time) (Answer, error) {
+	if err := ctx.Err(); err != nil {
+		return Answer{}, err
+	}
 	for {
+		if len(c.rx.pending) == 0 {
+			b, from, at, oob, errno := c.fast.recv()
+			if errno == 0 {
+				if a, ok := c.parseReply(b, from, at, oob); ok {
+					return a, nil
+				}
+				continue
+			}
+			if errno != syscall.EAGAIN && errno != syscall.EINTR {
+				// The announcement of an entry on the error queue.
+				if _, err := c.rx.drain(ctx); err != nil {
+					return Answer{}, err
+				}
+			}
+		}
 		m, e, err := c.rx.next(ctx, deadline)
 		switch {
 		case err != nil:
 			return Answer{}, err
 		case m != nil:
-			if a, ok := c.parseReply(m); ok {
+			ia, ok := m.Addr.(sockets.InetAddr)
+			if !ok {
+				continue
+			}
+			if a, ok := c.parseReply(m.Data[:min(m.N, len(m.Data))], ia.Addr().Unmap(), m.Time, m.OOB[:m.NN]); ok {
 				return a, nil
 			}
 		case e.icmpError() != nil:
@@ -264,14 +298,12 @@ func (c *echoSocket) Receive(ctx context.Context, deadline time.Time) (Answer, e
 	}
 }
 
-// parseReply turns a received message into an echo reply answer.
-func (c *echoSocket) parseReply(m *sockets.Message) (Answer, bool) {
-	ia, ok := m.Addr.(sockets.InetAddr)
-	if !ok {
+// parseReply turns a received datagram into an echo reply answer.
+func (c *echoSocket) parseReply(b []byte, from netip.Addr, at time.Time, oob []byte) (Answer, bool) {
+	if !from.IsValid() {
 		return Answer{}, false
 	}
-	a := Answer{From: ia.Addr().Unmap(), TTL: -1, Time: m.Time}
-	b := m.Data[:min(m.N, len(m.Data))]
+	a := Answer{From: from.Unmap(), TTL: -1, Time: at}
 	if c.raw && !c.v6 {
 		h, err := ParseIPv4(b)
 		if err != nil {
@@ -279,8 +311,8 @@ func (c *echoSocket) parseReply(m *sockets.Message) (Answer, bool) {
 		}
 		a.TTL = h.TTL
 		b = b[h.Len:]
-	} else if ctl, err := parseControls(m.OOB[:m.NN]); err == nil {
-		a.TTL = ctl.TTL
+	} else {
+		a.TTL = findTTL(oob)
 	}
 	a.ICMP = b
 	return a, true
