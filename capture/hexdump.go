@@ -58,13 +58,15 @@ func AppendHex(dst []byte, b []byte, prefix string) []byte {
 
 // AppendASCII appends b as tcpdump -A prints it: a newline, then the bytes
 // as text, with "." for anything but graphic characters, space, tab and
-// newline, and carriage returns before a newline dropped.
+// newline, and carriage returns before a newline or the last byte dropped.
 func AppendASCII(dst []byte, b []byte) []byte {
 	dst = append(dst, '\n')
 	for i, c := range b {
 		switch {
 		case c == '\r':
-			if i+1 == len(b) || b[i+1] != '\n' {
+			// tcpdump drops a carriage return before a newline, and (one
+			// byte early) before the last byte of the packet.
+			if len(b)-i-1 > 1 && b[i+1] != '\n' {
 				dst = append(dst, '.')
 			}
 		case (c >= 0x21 && c <= 0x7e) || c == '\t' || c == ' ' || c == '\n':

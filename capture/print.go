@@ -185,11 +185,11 @@ func (p *Printer) timestamp(t time.Time) {
 		}
 		d := t.Sub(base)
 		p.prev = t
-		p.b = append(p.b, ' ')
-		neg := d < 0
-		if neg {
+		if d < 0 {
 			d = -d
 			p.b = append(p.b, '-')
+		} else {
+			p.b = append(p.b, ' ')
 		}
 		s := int64(d / time.Second)
 		p.two(int(s / 3600))

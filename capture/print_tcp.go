@@ -75,7 +75,7 @@ func (p *Printer) tcp(ip *ipInfo, b []byte, length int) {
 	win, urp := binary.BigEndian.Uint16(b[14:]), binary.BigEndian.Uint16(b[18:])
 	if p.opt.Quiet {
 		p.str("tcp ")
-		p.int(length - hlen)
+		p.uint(uint64(uint32(length - hlen))) // as tcpdump, which counts in unsigned
 		if hlen > length {
 			p.str(" [bad hdr length ")
 			p.int(hlen)

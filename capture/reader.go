@@ -20,7 +20,7 @@ type FileError struct {
 	What   string
 }
 
-func (e *FileError) Error() string { return fmt.Sprintf("%s at byte %d", e.What, e.Offset) }
+func (e *FileError) Error() string { return fmt.Sprintf("byte %d: %s", e.Offset, e.What) }
 
 // Limits that keep a hostile file from making the reader allocate or skip
 // without bound.
@@ -82,7 +82,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	case be == magicMicro || be == magicNano || be == magicKuznet:
 		rd.order = binary.BigEndian
 	default:
-		return nil, &FileError{0, fmt.Sprintf("bad magic number 0x%08x: not a pcap or pcapng capture", be)}
+		return nil, &FileError{0, fmt.Sprintf("not a pcap or pcapng file (its magic number is 0x%08x)", be)}
 	}
 	return rd, rd.readPcapHeader()
 }

@@ -83,6 +83,9 @@ type Writer struct {
 	scratch   [32]byte
 }
 
+// zeros pads pcapng blocks to 32 bits.
+var zeros [4]byte
+
 // byteOrder is what binary.LittleEndian and binary.BigEndian both are.
 type byteOrder interface {
 	binary.ByteOrder
@@ -313,8 +316,7 @@ func (w *Writer) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
 	w.order.PutUint32(h[24:], uint32(length))
 	w.put(h[:28])
 	w.put(data)
-	var zero [4]byte
-	w.put(zero[:pad])
+	w.put(zeros[:pad])
 	w.order.PutUint32(h[0:], total)
 	w.put(h[:4])
 	return w.flushIfAsked()
