@@ -24,9 +24,9 @@ const (
 func (k SocketKind) String() string {
 	switch k {
 	case RawSocket:
-		return "raw ICMP socket (SOCK_RAW)"
+		return "a raw ICMP socket (SOCK_RAW)"
 	case DatagramSocket:
-		return "ICMP datagram socket (SOCK_DGRAM)"
+		return "an ICMP datagram socket (SOCK_DGRAM)"
 	}
 	return "automatic"
 }
@@ -101,7 +101,7 @@ type PermissionError struct {
 }
 
 func (e *PermissionError) Error() string {
-	return fmt.Sprintf("%v: no raw socket without CAP_NET_RAW, and groups %v are outside net.ipv4.ping_group_range (%s) for an ICMP datagram socket: allow them with: sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"",
+	return fmt.Sprintf("%v: groups %v are outside net.ipv4.ping_group_range (%s), so no ICMP datagram socket: allow them with: sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\", or use a raw socket",
 		e.Err, e.Groups, e.Range)
 }
 

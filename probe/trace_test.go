@@ -272,7 +272,7 @@ func TestTraceJSON(t *testing.T) {
 	if h1.Hop != 1 || len(h1.Probes) != 2 || h1.Probes[0].Addr != "198.51.100.1" || *h1.Probes[0].TimeMS != 0.1 {
 		t.Errorf("hop 1: got %+v", h1)
 	}
-	if h2.Hop != 2 || len(h2.Probes) != 2 || h2.Probes[0].Addr != "" || h2.Probes[0].TimeMS != nil {
+	if h2.Hop != 2 || len(h2.Probes) != 2 || h2.Probes[0].Addr != "" || h2.Probes[0].TimeMS != nil || !h2.Probes[0].Timeout {
 		t.Errorf("hop 2: got %+v", h2)
 	}
 	if s.Type != "summary" || !s.Reached || s.Hops != 3 || s.Host != "server" {

@@ -86,9 +86,10 @@ type JSONHop struct {
 	Probes []JSONHopProbe `json:"probes"`
 }
 
-// JSONHopProbe is one probe of a hop; Addr is empty and TimeMS absent when
-// nothing answered.
+// JSONHopProbe is one probe of a hop: who answered and when, or Timeout
+// when nothing did.
 type JSONHopProbe struct {
+	Timeout bool     `json:"timeout,omitempty"`
 	Addr    string   `json:"addr,omitempty"`
 	TimeMS  *float64 `json:"time_ms,omitempty"`
 	Mark    string   `json:"mark,omitempty"`
@@ -116,7 +117,7 @@ func (j *TraceJSON) Probe(p *TraceProbe, index int) {
 		j.flushHop()
 		j.hop = &JSONHop{Type: "hop", Hop: p.TTL}
 	}
-	var o JSONHopProbe
+	o := JSONHopProbe{Timeout: !p.From.IsValid()}
 	if p.From.IsValid() {
 		o.Addr = p.From.String()
 		ms := float64(p.RTT.Microseconds()) / 1000

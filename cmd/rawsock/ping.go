@@ -313,7 +313,7 @@ func runPing(e *env, fs *pflag.FlagSet, f *pingFlags, args []string) error {
 		if conn.Raw() {
 			kind = probe.RawSocket
 		}
-		e.warnf("using a %v, identifier %d", kind, conn.ID())
+		e.warnf("using %v, identifier %d", kind, conn.ID())
 	}
 
 	status := make(chan struct{}, 1)

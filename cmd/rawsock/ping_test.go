@@ -231,7 +231,7 @@ func TestPingUnprivileged(t *testing.T) {
 			t.Errorf("as nobody, ping %s: got status %d\n%s\nwant as iputils (%d):\n%s", dst, oc, ours, ic, iputils)
 		}
 		out, err := r.Client.Run(append(nobody, bin, "ping", "-v", "-c", "1", dst)...)
-		if err != nil || !strings.Contains(out, "using a ICMP datagram socket (SOCK_DGRAM)") {
+		if err != nil || !strings.Contains(out, "using an ICMP datagram socket (SOCK_DGRAM)") {
 			t.Errorf("-v as nobody does not name the datagram socket (%v):\n%s", err, out)
 		}
 	}
