@@ -256,7 +256,7 @@ func (p *Printer) icmp(ip *ipInfo, b []byte, length int, inner bool) {
 	}
 	p.str(", length ")
 	p.int(length)
-	if p.opt.Verbose > 0 && !ip.fragmented && len(b) >= length {
+	if p.opt.Verbose > 0 && !ip.fragmented && len(b) >= length && length >= 4 {
 		if sum := checksum(b[:length], 0); sum != 0 {
 			got := binary.BigEndian.Uint16(b[2:])
 			p.str(" (wrong icmp cksum ")

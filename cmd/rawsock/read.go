@@ -12,6 +12,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/rawsock/rawsock/capture"
 	"github.com/rawsock/rawsock/capture/filter"
+	"github.com/rawsock/rawsock/craft"
 	"github.com/spf13/pflag"
 )
 
@@ -257,6 +258,8 @@ type output struct {
 	bw      *bufio.Writer
 	dec     *capture.Decoder
 	printer *capture.Printer
+	json    *capture.JSONPrinter
+	tree    *capture.TreePrinter
 	writer  *capture.Writer
 	file    io.Closer
 	closed  bool
@@ -267,11 +270,24 @@ func newOutput(e *env, f *printFlags, ifaces []capture.Interface) (*output, erro
 	o := &output{e: e, f: f, dec: capture.NewDecoder()}
 	if f.write == "" {
 		o.bw = bufio.NewWriterSize(e.stdout, 64<<10)
-		switch {
-		case f.json, f.tree, f.asExpr:
-			return nil, usagef("--json, -V and --as-expr are not available yet")
+		modes := 0
+		for _, on := range []bool{f.json, f.tree, f.asExpr} {
+			if on {
+				modes++
+			}
 		}
-		o.printer = capture.NewPrinter(o.bw, f.options())
+		if modes > 1 {
+			return nil, usagef("choose one of --json, -V and --as-expr")
+		}
+		switch {
+		case f.json:
+			o.json = capture.NewJSONPrinter(o.bw, f.options())
+		case f.tree:
+			o.tree = capture.NewTreePrinter(o.bw, f.options())
+		case f.asExpr:
+		default:
+			o.printer = capture.NewPrinter(o.bw, f.options())
+		}
 		return o, nil
 	}
 	format := capture.Pcap
@@ -314,7 +330,53 @@ func (o *output) packet(ci gopacket.CaptureInfo, ifc capture.Interface, data []b
 		return o.writer.WritePacket(ci, data)
 	}
 	o.dec.Decode(ifc.LinkType, data)
-	return o.printer.Print(ci, o.dec, data)
+	switch {
+	case o.json != nil:
+		return o.json.Print(ci, o.dec, data, ifc.Name)
+	case o.tree != nil:
+		return o.tree.Print(ci, o.dec, data)
+	case o.printer != nil:
+		return o.printer.Print(ci, o.dec, data)
+	}
+	return o.expr(ifc.LinkType, data)
+}
+
+// expr prints a packet as the layer expression that rebuilds it, from its
+// Ethernet or IP header (cooked and loopback headers have no layer).
+func (o *output) expr(link layers.LinkType, data []byte) error {
+	first := layers.LayerTypeEthernet
+	skip := 0
+	switch link {
+	case layers.LinkTypeEthernet:
+	case layers.LinkTypeLinuxSLL:
+		skip = 16
+	case layers.LinkTypeLinuxSLL2:
+		skip = 20
+	case layers.LinkTypeNull, layers.LinkTypeLoop:
+		skip = 4
+	case layers.LinkTypeRaw, 12, 14, layers.LinkTypeIPv4, layers.LinkTypeIPv6:
+	default:
+		_, err := fmt.Fprintf(o.bw, "# link type %s has no layer expression\n", capture.LinkTypeName(link))
+		return err
+	}
+	if link != layers.LinkTypeEthernet {
+		if len(data) <= skip {
+			_, err := fmt.Fprintf(o.bw, "# %d bytes: no network header\n", len(data))
+			return err
+		}
+		data = data[skip:]
+		first = layers.LayerTypeIPv4
+		if data[0]>>4 == 6 {
+			first = layers.LayerTypeIPv6
+		}
+	}
+	s, err := craft.Expr(data, first)
+	if err != nil {
+		_, err = fmt.Fprintf(o.bw, "# %v\n", err)
+		return err
+	}
+	_, err = fmt.Fprintln(o.bw, s)
+	return err
 }
 
 func (o *output) close() error {
