@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rawsock/rawsock/internal/netlab"
@@ -301,4 +305,61 @@ func TestPingJSON(t *testing.T) {
 	if sum.Type != "summary" || sum.Transmitted != 2 || sum.Received != 2 || sum.MinMS == nil {
 		t.Errorf("summary: got %+v", sum)
 	}
+}
+
+// TestPingSignals sends SIGQUIT to a running rawsock ping, which prints
+// the running statistics on stderr and goes on, then SIGINT, which ends
+// it with the statistics block and status 0, as iputils does.
+func TestPingSignals(t *testing.T) {
+	r := netlab.NewRouted(t)
+	cmd := r.Client.Command(netlab.Binary(t), "ping", "-i", "0.2", "-c", "100", netlab.RoutedServer4)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	r.Client.Start(cmd)
+	// ip netns exec runs rawsock as its own child: signal rawsock itself.
+	lines := bufio.NewScanner(stdout)
+	var out strings.Builder
+	for lines.Scan() && !strings.Contains(lines.Text(), "icmp_seq=2 ") {
+		out.WriteString(lines.Text() + "\n")
+	}
+	pid := rawsockPID(t, r.Client)
+	syscall.Kill(pid, syscall.SIGQUIT)
+	for lines.Scan() && !strings.Contains(lines.Text(), "icmp_seq=4 ") {
+	}
+	syscall.Kill(pid, syscall.SIGINT)
+	for lines.Scan() {
+		out.WriteString(lines.Text() + "\n")
+	}
+	err = cmd.Wait()
+	if err != nil {
+		t.Errorf("after SIGINT: %v, want status 0", err)
+	}
+	if !regexp.MustCompile(`^\r\d+/\d+ packets, \d+% loss, min/avg/ewma/max = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms\n$`).MatchString(stderr.String()) {
+		t.Errorf("SIGQUIT: got %q on stderr, want the running statistics", stderr.String())
+	}
+	if !strings.Contains(out.String(), "--- 203.0.113.2 ping statistics ---") {
+		t.Errorf("SIGINT: no statistics:\n%s", out.String())
+	}
+}
+
+// rawsockPID finds the rawsock process running in h.
+func rawsockPID(t *testing.T, h *netlab.Host) int {
+	t.Helper()
+	out, err := exec.Command("ip", "netns", "pids", h.NS).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range strings.Fields(string(out)) {
+		comm, _ := os.ReadFile("/proc/" + f + "/comm")
+		if strings.TrimSpace(string(comm)) == "rawsock" {
+			pid, _ := strconv.Atoi(f)
+			return pid
+		}
+	}
+	t.Fatalf("no rawsock process in %s", h.Name)
+	return 0
 }
