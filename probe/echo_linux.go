@@ -256,8 +256,10 @@ func (c *echoSocket) Send(ctx context.Context, seq uint16, data []byte) (time.Ti
 func (c *echoSocket) SetTTL(ttl int) error { return c.s.SetTTL(ttl) }
 
 func (c *echoSocket) Receive(ctx context.Context, deadline time.Time) (Answer, error) {
-	if err := ctx.Err(); err != nil {
-		return Answer{}, err
+	select {
+	case <-ctx.Done():
+		return Answer{}, ctx.Err()
+	default:
 	}
 	for {
 		if len(c.rx.pending) == 0 {

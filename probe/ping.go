@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -566,14 +567,16 @@ func (p *pinger) finish() *PingStats {
 
 // statusWatch turns deliveries on a status channel into a pending flag
 // and wakes the wait under way, so the running statistics show at once.
+// A flood asks it twice per packet whether anything happened, so that
+// answer costs an atomic load, not a lock.
 type statusWatch struct {
-	parent context.Context
-	done   chan struct{}
+	parent  context.Context
+	done    chan struct{}
+	pending atomic.Bool
 
-	mu      sync.Mutex
-	pending bool
-	cur     context.Context
-	cancel  context.CancelFunc
+	mu     sync.Mutex
+	cur    context.Context
+	cancel context.CancelFunc
 }
 
 func newStatusWatch(ctx context.Context, ch <-chan struct{}) *statusWatch {
@@ -582,6 +585,7 @@ func newStatusWatch(ctx context.Context, ch <-chan struct{}) *statusWatch {
 		return w
 	}
 	w.done = make(chan struct{})
+	w.cur, w.cancel = context.WithCancel(ctx)
 	go func() {
 		for {
 			select {
@@ -589,10 +593,8 @@ func newStatusWatch(ctx context.Context, ch <-chan struct{}) *statusWatch {
 				return
 			case <-ch:
 				w.mu.Lock()
-				w.pending = true
-				if w.cancel != nil {
-					w.cancel()
-				}
+				w.pending.Store(true)
+				w.cancel()
 				w.mu.Unlock()
 			}
 		}
@@ -602,30 +604,31 @@ func newStatusWatch(ctx context.Context, ch <-chan struct{}) *statusWatch {
 
 // take reports whether a status was asked for since the last take.
 func (w *statusWatch) take() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	p := w.pending
-	w.pending = false
-	return p
+	return w.pending.Load() && w.pending.Swap(false)
 }
 
 // context returns the context for the next wait: the parent, cancelled
 // early when a status request arrives. It is made anew only after a
-// status request used it up, so a flood does not pay for one per packet.
+// status request used it up.
 func (w *statusWatch) context() context.Context {
 	if w.done == nil {
 		return w.parent
 	}
+	if !w.pending.Load() {
+		select {
+		case <-w.cur.Done():
+		default:
+			return w.cur
+		}
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.cur != nil && w.cur.Err() == nil {
+	if w.cur.Err() == nil {
 		return w.cur
 	}
-	if w.cancel != nil {
-		w.cancel()
-	}
+	w.cancel()
 	w.cur, w.cancel = context.WithCancel(w.parent)
-	if w.pending {
+	if w.pending.Load() {
 		w.cancel()
 	}
 	return w.cur

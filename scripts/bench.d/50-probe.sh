@@ -3,8 +3,9 @@
 # Sourced by scripts/bench.sh, which provides RAWSOCK, bench_row and median.
 # It makes one network namespace with only its loopback up and, in paired
 # rounds that alternate which tool goes first:
-#   - pings 127.0.0.1 200 times, 10 ms apart, with each tool; the row is the
-#     median of every reply's time, in microseconds;
+#   - pings 127.0.0.1 500 times, 2 ms apart (so that the CPU stays awake
+#     and the times measure the tools, not its idle states), with each
+#     tool; the row is the median of every reply's time, in microseconds;
 #   - floods 127.0.0.1 with "ping -f -q -c 100000"; the row is the median
 #     wall-clock time of the whole command, in seconds.
 # BENCH_ROUNDS sets the rounds (default 5). Every run is bounded by its
@@ -38,7 +39,7 @@ else
 		if [ $((round % 2)) = 1 ]; then order="rawsock iputils"; else order="iputils rawsock"; fi
 		for tool in $order; do
 			# Every reply's time, in microseconds.
-			pb_ping "$tool" -n -c 200 -i 0.01 127.0.0.1 |
+			pb_ping "$tool" -n -c 500 -i 0.002 127.0.0.1 |
 				sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | awk '{printf "%.0f\n", $1 * 1000}' >>"$pb_tmp/rtt.$tool"
 		done
 		for tool in $order; do
