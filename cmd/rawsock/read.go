@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -53,6 +54,15 @@ type printFlags struct {
 	count                     int
 	write, filterFile         string
 	dump                      int
+	// rotate is set by sniff from -C, -G, -W and -U.
+	rotate rotation
+}
+
+// rotation is sniff's file rotation and -U.
+type rotation struct {
+	mb, seconds, files int
+	flushEach          bool
+	snaplen            int
 }
 
 func (f *printFlags) declare(fs *pflag.FlagSet) {
@@ -260,10 +270,8 @@ type output struct {
 	printer *capture.Printer
 	json    *capture.JSONPrinter
 	tree    *capture.TreePrinter
-	writer  *capture.Writer
-	file    io.Closer
+	writer  *capture.RotatingWriter
 	closed  bool
-	links   map[layers.LinkType]bool
 }
 
 func newOutput(e *env, f *printFlags, ifaces []capture.Interface) (*output, error) {
@@ -297,34 +305,45 @@ func newOutput(e *env, f *printFlags, ifaces []capture.Interface) (*output, erro
 	if f.pcapng || strings.HasSuffix(f.write, ".pcapng") {
 		format = capture.Pcapng
 	}
-	var w io.Writer = e.stdout
-	if f.write != "-" {
-		file, err := os.Create(f.write)
-		if err != nil {
-			return nil, err
-		}
-		o.file = file
-		w = file
-	}
 	link := layers.LinkTypeEthernet
 	if len(ifaces) > 0 {
 		link = ifaces[0].LinkType
 	}
-	wr, err := capture.NewWriter(w, format, link, &capture.WriterConfig{Interfaces: ifaces})
+	rc := f.rotate
+	if rc.mb < 0 || rc.seconds < 0 || rc.files < 0 {
+		return nil, usagef("-C, -G and -W take positive numbers")
+	}
+	if rc.files > 0 && rc.mb == 0 && rc.seconds == 0 {
+		return nil, usagef("-W needs -C or -G")
+	}
+	w, err := capture.NewRotatingWriter(capture.RotateConfig{
+		Name:     f.write,
+		MaxBytes: int64(rc.mb) * 1000000,
+		Every:    time.Duration(rc.seconds) * time.Second,
+		MaxFiles: rc.files,
+		Format:   format,
+		LinkType: link,
+		Writer:   &capture.WriterConfig{Interfaces: ifaces, FlushEach: rc.flushEach, Snaplen: rc.snaplen},
+		Stdout:   e.stdout,
+	}, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	o.writer = wr
+	o.writer = w
 	return o, nil
 }
 
 func (o *output) packet(ci gopacket.CaptureInfo, ifc capture.Interface, data []byte) error {
 	if o.writer != nil {
-		if o.writer.Format() != capture.Pcapng && ifc.LinkType != o.writer.LinkType() {
-			return fmt.Errorf("packets of link types %s and %s cannot share a pcap file: write pcapng (--pcapng)",
-				capture.LinkTypeName(o.writer.LinkType()), capture.LinkTypeName(ifc.LinkType))
+		w := o.writer.Writer()
+		if w == nil {
+			return nil
 		}
-		if o.writer.Format() != capture.Pcapng {
+		if w.Format() != capture.Pcapng && ifc.LinkType != w.LinkType() {
+			return fmt.Errorf("packets of link types %s and %s cannot share a pcap file: write pcapng (--pcapng)",
+				capture.LinkTypeName(w.LinkType()), capture.LinkTypeName(ifc.LinkType))
+		}
+		if w.Format() != capture.Pcapng {
 			ci.InterfaceIndex = 0
 		}
 		return o.writer.WritePacket(ci, data)
@@ -379,22 +398,27 @@ func (o *output) expr(link layers.LinkType, data []byte) error {
 	return err
 }
 
+// done reports that -G with -W has written its last file.
+func (o *output) done() bool { return o.writer != nil && o.writer.Done() }
+
+// flushText shows printed lines at once when the capture waits.
+func (o *output) flushText() error {
+	if o.bw != nil {
+		return o.bw.Flush()
+	}
+	return nil
+}
+
 func (o *output) close() error {
 	if o.closed {
 		return nil
 	}
 	o.closed = true
-	var err error
 	if o.bw != nil {
-		err = o.bw.Flush()
+		return o.bw.Flush()
 	}
 	if o.writer != nil {
-		err = o.writer.Flush()
+		return o.writer.Close()
 	}
-	if o.file != nil {
-		if cerr := o.file.Close(); err == nil {
-			err = cerr
-		}
-	}
-	return err
+	return nil
 }
