@@ -258,4 +258,3 @@ func dropPrivileges(name string) error {
 	}
 	return nil
 }
-
