@@ -177,3 +177,17 @@ func checkTshark(t *testing.T, tshark, file string, want int) {
 		t.Errorf("tshark counts %d packets in %s, want %d\n%s", frames, file, want, s)
 	}
 }
+
+// TestFixturesTshark: tshark reads every sample capture, which rawsock
+// sniff wrote, with the packet count rawsock reads and no error.
+func TestFixturesTshark(t *testing.T) {
+	tshark := netlab.RequireTool(t, "tshark")
+	files, _ := filepath.Glob(filepath.Join(pcapsDir, "*.pcap*"))
+	for _, f := range files {
+		pkts, err := readAll(t, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(filepath.Base(f), func(t *testing.T) { checkTshark(t, tshark, f, len(pkts)) })
+	}
+}

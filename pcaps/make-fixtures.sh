@@ -312,7 +312,7 @@ cap_stop lo.pcap
 
 # --- raw.pcap: what a raw IPv4 socket sees (link type RAW) ---
 if [ "${CAPTURE:-rawsock}" != tcpdump ]; then
-	cap_start $S lo raw.pcap --l3 icmp
+	cap_start $S any raw.pcap --l3 icmp
 	in_ns $C ping -c 2 -i 0.2 203.0.113.2 >/dev/null
 	cap_stop raw.pcap
 fi
