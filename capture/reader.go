@@ -76,6 +76,21 @@ func NewReader(r io.Reader) (*Reader, error) {
 		if err := rd.nextBlock(); err != nil {
 			return nil, err
 		}
+		// Read the interface descriptions that come before the first
+		// packet, so that LinkType and Interfaces answer at once.
+		for {
+			h, _ := rd.br.Peek(4)
+			if len(h) < 4 {
+				break
+			}
+			switch rd.order.Uint32(h) {
+			case blockEPB, blockSPB, blockPB, blockSHB:
+				return rd, nil
+			}
+			if err := rd.nextBlock(); err != nil {
+				return nil, err
+			}
+		}
 		return rd, nil
 	case le == magicMicro || le == magicNano || le == magicKuznet:
 		rd.order = binary.LittleEndian
