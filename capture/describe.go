@@ -3,7 +3,6 @@ package capture
 import (
 	"encoding/binary"
 	"net/netip"
-	"strconv"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -381,6 +380,3 @@ func describeRData(d *DNS, r DNSRecord, s sink) {
 		s.bytes("data", data)
 	}
 }
-
-// itoa10 is strconv.Itoa without importing it in every sink.
-func itoa10(v uint64) string { return strconv.FormatUint(v, 10) }

@@ -90,7 +90,6 @@ type Printer struct {
 	cut         bool
 	ifnames     map[int]string
 	conns       map[tcpKey]tcpSeq
-	inner       IPv4 // the packet inside an ICMP error
 }
 
 // NewPrinter returns a Printer writing to w; opt nil means the defaults.
