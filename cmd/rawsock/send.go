@@ -322,7 +322,7 @@ type dryPacket struct {
 }
 
 func (s *sender) dryRun() error {
-	enc := json.NewEncoder(s.e.stdout)
+	enc := jsonOut(s.e.stdout)
 	n := 0
 	for s.next() {
 		pkts, err := s.packets()
@@ -357,6 +357,14 @@ func (s *sender) dryRun() error {
 		fmt.Fprintf(s.e.stdout, "wrote %d packets to %s\n", n, s.o.write)
 	}
 	return nil
+}
+
+// jsonOut writes one JSON object per line, with > and < as they are in
+// the summaries rather than escaped for HTML.
+func jsonOut(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
 }
 
 // describe is the one-line summary of a packet.
@@ -421,7 +429,7 @@ func (s *sender) loop() error {
 	if s.o.rate > 0 {
 		pace = time.Duration(float64(time.Second) / s.o.rate)
 	}
-	enc := json.NewEncoder(s.e.stdout)
+	enc := jsonOut(s.e.stdout)
 	start := time.Now()
 	for s.next() {
 		if s.sent > 0 && pace > 0 {
@@ -612,7 +620,7 @@ func (s *sender) flood() error {
 		total += w.sent
 	}
 	if s.o.json {
-		return json.NewEncoder(s.e.stdout).Encode(summaryJSON{Sent: total, Seconds: elapsed.Seconds(), PPS: rate(total, elapsed)})
+		return jsonOut(s.e.stdout).Encode(summaryJSON{Sent: total, Seconds: elapsed.Seconds(), PPS: rate(total, elapsed)})
 	}
 	fmt.Fprintf(s.e.stdout, "sent %d packets in %.3f s: %.0f packets/s\n", total, elapsed.Seconds(), rate(total, elapsed))
 	return nil
