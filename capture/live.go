@@ -35,7 +35,8 @@ type LiveConfig struct {
 	// packet, so a packet it rejects never reaches the process.
 	Filter []bpf.RawInstruction
 	// BufferSize sets the socket's receive buffer (SO_RCVBUF) in bytes; 0
-	// leaves the system's default.
+	// means DefaultLiveBuffer. Beyond net.core.rmem_max it needs
+	// CAP_NET_ADMIN, without which the kernel's maximum applies.
 	BufferSize int
 }
 

@@ -41,6 +41,10 @@ const headroom = 24
 // liveBatch is how many packets one system call may return.
 const liveBatch = 8
 
+// DefaultLiveBuffer is the receive buffer of a live capture unless
+// LiveConfig.BufferSize says otherwise.
+const DefaultLiveBuffer = 4 << 20
+
 // LiveLinkType returns the link type a capture with cfg will have, so that
 // a filter can be compiled for it before the capture opens.
 func LiveLinkType(cfg *LiveConfig) (layers.LinkType, error) {
@@ -141,8 +145,15 @@ func (l *Live) setup(cfg *LiveConfig) error {
 	if err := l.sock.SetTimestamps(true); err != nil {
 		return err
 	}
-	if cfg.BufferSize > 0 {
-		if err := l.sock.SetRecvBuffer(cfg.BufferSize); err != nil {
+	// A receive buffer as large as libpcap's default ring (2 MiB) or the
+	// one asked for: past net.core.rmem_max when the process may
+	// (CAP_NET_ADMIN), within it otherwise.
+	size := cfg.BufferSize
+	if size <= 0 {
+		size = DefaultLiveBuffer
+	}
+	if err := l.sock.SetOption(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, size); err != nil {
+		if err := l.sock.SetRecvBuffer(size); err != nil {
 			return err
 		}
 	}
