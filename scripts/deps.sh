@@ -29,6 +29,7 @@ hping3 hping3
 nmap nmap
 tcpreplay tcpreplay
 hyperfine hyperfine
+/usr/bin/time time
 '
 
 case "${1:-test}" in
