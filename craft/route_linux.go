@@ -34,7 +34,7 @@ func RouteSource(dst netip.Addr, iface string) (netip.Addr, error) {
 		sa = &unix.SockaddrInet6{Port: 9, Addr: dst.As16()}
 	}
 	if err := unix.Connect(fd, sa); err != nil {
-		return netip.Addr{}, fmt.Errorf("no route to %s to pick a source address (%w): set src=", dst, err)
+		return netip.Addr{}, fmt.Errorf("no route to %s to pick a source address from (%w): give src=… in the expression", dst, err)
 	}
 	local, err := unix.Getsockname(fd)
 	if err != nil {

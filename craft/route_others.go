@@ -18,7 +18,7 @@ func RouteSource(dst netip.Addr, iface string) (netip.Addr, error) {
 	}
 	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, 9)))
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("no route to %s to pick a source address (%w): set src=", dst, err)
+		return netip.Addr{}, fmt.Errorf("no route to %s to pick a source address from (%w): give src=… in the expression", dst, err)
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap(), nil

@@ -29,7 +29,7 @@ func TestRouteSource(t *testing.T) {
 		})
 		switch {
 		case tt.err != "":
-			if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "set src=") {
+			if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "give src=") {
 				t.Errorf("RouteSource(%s): got %v, %v; want an error about %q", tt.dst, got, err, tt.err)
 			}
 		case err != nil || got.String() != tt.want:
