@@ -420,9 +420,16 @@ func TestLabTCP(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "tcp 8080 > 40000 SA seq ") || !strings.Contains(out, " ack 1001 ") {
 		t.Errorf("listening port: status %d:\n%s", code, out)
 	}
-	code, out = sendIn(t, a, bin, "--reply", "ip(dst=198.51.100.2)/tcp(sport=40001, dport=8081, seq=1000, flags=S)")
+	// -w keeps what was sent and what came back, in order.
+	file := filepath.Join(t.TempDir(), "syn.pcapng")
+	code, out = sendIn(t, a, bin, "--reply", "-w", file, "ip(dst=198.51.100.2)/tcp(sport=40001, dport=8081, seq=1000, flags=S)")
 	if code != 0 || !strings.Contains(out, "tcp 8081 > 40001 RA seq 0 ack 1001") {
 		t.Errorf("closed port: status %d:\n%s", code, out)
+	}
+	got, err := runTool("tcpdump", "-nr", file)
+	if err != nil || !strings.Contains(got, "198.51.100.1.40001 > 198.51.100.2.8081: Flags [S]") ||
+		!strings.Contains(got, "198.51.100.2.8081 > 198.51.100.1.40001: Flags [R.]") {
+		t.Errorf("-w with --reply: %v\n%s", err, got)
 	}
 	// A UDP datagram to a closed port: the ICMP error quoting it.
 	code, out = sendIn(t, a, bin, "--reply", "ip(dst=198.51.100.2)/udp(sport=5000, dport=33434)")
