@@ -232,6 +232,7 @@ type pinger struct {
 	sentAt   []int64              // send time per sequence number, unix nanoseconds
 
 	start, curTime time.Time
+	now            time.Time // the clock as pinger last read it
 	tokens         time.Duration
 	exitAt         time.Time // set once the last request is out
 	deadlineAt     time.Time
@@ -337,8 +338,8 @@ func (p *pinger) run(ctx context.Context) (*PingStats, error) {
 				break
 			}
 		}
-		now := p.clock.Now()
-		until := now.Add(next)
+		until := p.now.Add(next) // p.now: the clock as pinger last read it
+
 		for _, t := range []time.Time{p.deadlineAt, p.exitAt} {
 			if !t.IsZero() && t.Before(until) {
 				until = t
@@ -346,7 +347,12 @@ func (p *pinger) run(ctx context.Context) (*PingStats, error) {
 		}
 		rctx := st.context()
 		ans, err := p.conn.Receive(rctx, until)
-		now = p.clock.Now()
+		// A reply's kernel time is the clock's reading at its arrival:
+		// a flood need not read the clock again.
+		now := ans.Time
+		if err != nil || now.IsZero() {
+			now = p.clock.Now()
+		}
 		if (!p.deadlineAt.IsZero() && !now.Before(p.deadlineAt)) || (!p.exitAt.IsZero() && !now.Before(p.exitAt)) {
 			p.exiting = true
 		}
@@ -369,10 +375,11 @@ func (p *pinger) run(ctx context.Context) (*PingStats, error) {
 // until the next is: iputils' token bucket, which lets Preload requests go
 // at once and then one per interval.
 func (p *pinger) pinger(ctx context.Context) (time.Duration, error) {
+	now := p.clock.Now()
+	p.now = now
 	if p.exiting || (p.cfg.Count > 0 && p.ntransmitted >= p.cfg.Count && p.cfg.Deadline == 0) {
 		return time.Second, nil
 	}
-	now := p.clock.Now()
 	if p.curTime.IsZero() {
 		p.curTime = now
 		p.tokens = p.interval * time.Duration(p.preload-1)
