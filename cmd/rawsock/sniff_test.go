@@ -325,3 +325,27 @@ func linesWith(out, s string) int {
 	}
 	return n
 }
+
+// TestSniffWithoutPrivilege: without CAP_NET_RAW, sniff fails with one line
+// naming the capability and the fix, and exit status 2.
+func TestSniffWithoutPrivilege(t *testing.T) {
+	setpriv := netlab.RequireTool(t, "setpriv")
+	h := netlab.Loopback(t)
+	bin := netlab.Binary(t)
+	for _, args := range [][]string{{"sniff", "-i", "lo", "-c", "1"}, {"sniff", "--l3", "icmp", "-c", "1"}, {"sniff", "-c", "1", "icmp"}} {
+		cmd := h.Command(setpriv, append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--", bin}, args...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 2 {
+			t.Errorf("%v without privilege: got %v, want exit status 2 (%s)", args, err, stderr.String())
+			continue
+		}
+		msg := stderr.String()
+		if strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "rawsock: sniff: ") || !strings.Contains(msg, "needs CAP_NET_RAW") ||
+			!strings.Contains(msg, "setcap cap_net_raw,cap_net_admin+ep") {
+			t.Errorf("%v without privilege: stderr %q, want one line naming CAP_NET_RAW and setcap", args, msg)
+		}
+	}
+}
