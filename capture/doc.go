@@ -22,6 +22,14 @@
 //
 // RotatingWriter adds tcpdump's -C / -G / -W file rotation on top.
 //
+// # Live capture
+//
+// OpenLive captures from an AF_PACKET socket on one interface or all of
+// them (Linux cooked frames), or from a raw IPv4 socket of one protocol,
+// with the filter (from capture/filter) attached in the kernel before the
+// socket is bound; Stats reads the kernel's counters for tcpdump's summary.
+// A Live capture and a file Reader are both a Source.
+//
 // # Decoding and printing
 //
 // A Decoder decodes a frame of any supported link type with
@@ -30,5 +38,6 @@
 // one-line format (with tcpdump's -n -e -q -v -t… options), a tree of every
 // field (-V), or one JSON object per packet (docs/json.md). HexDump and its
 // variants print bytes the way tcpdump's -x, -X and -A do, for any command
-// that shows raw packets.
+// that shows raw packets; Printer.Line gives the one-line description of a
+// decoded packet without a time.
 package capture

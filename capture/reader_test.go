@@ -211,3 +211,83 @@ func TestReadAllocations(t *testing.T) {
 		}
 	}
 }
+
+// TestReadPcapngBlocks reads the blocks no sample holds: a simple packet
+// block, an obsolete packet block, a name resolution block to skip, a
+// second section in the other byte order, and nanosecond and power-of-two
+// timestamp resolutions.
+func TestReadPcapngBlocks(t *testing.T) {
+	type blk struct {
+		typ  uint32
+		body []byte
+	}
+	build := func(order byteOrder, blocks ...blk) []byte {
+		var out []byte
+		for _, b := range blocks {
+			body := b.body
+			for len(body)%4 != 0 {
+				body = append(body, 0)
+			}
+			n := uint32(12 + len(body))
+			out = order.AppendUint32(out, b.typ)
+			out = order.AppendUint32(out, n)
+			out = append(out, body...)
+			out = order.AppendUint32(out, n)
+		}
+		return out
+	}
+	shb := func(order byteOrder) blk {
+		b := order.AppendUint32(nil, 0x1a2b3c4d)
+		b = order.AppendUint16(b, 1)
+		b = order.AppendUint16(b, 0)
+		return blk{0x0a0d0d0a, order.AppendUint64(b, ^uint64(0))}
+	}
+	idb := func(order byteOrder, link uint16, snaplen uint32, tsresol byte) blk {
+		b := order.AppendUint16(nil, link)
+		b = order.AppendUint16(b, 0)
+		b = order.AppendUint32(b, snaplen)
+		b = order.AppendUint16(b, 9) // if_tsresol
+		b = order.AppendUint16(b, 1)
+		b = append(b, tsresol, 0, 0, 0)
+		return blk{1, append(b, 0, 0, 0, 0)}
+	}
+	frame := bytes.Repeat([]byte{0xab}, 60)
+	le, be := binary.LittleEndian, binary.BigEndian
+	spb := blk{3, append(le.AppendUint32(nil, 100), frame...)} // the wire had 100 bytes
+	pb := func(ts uint64) blk {
+		b := le.AppendUint16(nil, 0)
+		b = le.AppendUint16(b, 0)
+		b = le.AppendUint32(b, uint32(ts>>32))
+		b = le.AppendUint32(b, uint32(ts))
+		b = le.AppendUint32(b, 60)
+		b = le.AppendUint32(b, 60)
+		return blk{2, append(b, frame...)}
+	}
+	epb := func(order byteOrder, ifc uint32, ts uint64) blk {
+		b := order.AppendUint32(nil, ifc)
+		b = order.AppendUint32(b, uint32(ts>>32))
+		b = order.AppendUint32(b, uint32(ts))
+		b = order.AppendUint32(b, 60)
+		b = order.AppendUint32(b, 60)
+		return blk{6, append(b, frame...)}
+	}
+	nrb := blk{4, []byte{1, 0, 8, 0, 192, 0, 2, 1, 'x', '.', 'y', 0, 0, 0, 0, 0}}
+	file := build(le, shb(le), idb(le, 1, 64, 9), nrb, spb, pb(2500000000))
+	file = append(file, build(be, shb(be), idb(be, 113, 0, 0x80|10), epb(be, 0, 3<<10|512))...)
+	pkts, err := readStream(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pkts) != 3 {
+		t.Fatalf("got %d packets, want 3", len(pkts))
+	}
+	if len(pkts[0].data) != 60 || pkts[0].ci.Length != 100 {
+		t.Errorf("simple packet block: got %d of %d bytes, want 60 of 100", len(pkts[0].data), pkts[0].ci.Length)
+	}
+	if got := pkts[1].ci.Timestamp.UnixNano(); got != 2500000000 {
+		t.Errorf("packet block in nanoseconds: got %d ns, want 2500000000", got)
+	}
+	if pkts[2].link != 113 || pkts[2].ci.Timestamp.UnixNano() != 3500000000 {
+		t.Errorf("big-endian section: got link %d at %v, want 113 at 3.5s (1/1024 s units)", pkts[2].link, pkts[2].ci.Timestamp)
+	}
+}
