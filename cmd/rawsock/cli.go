@@ -186,8 +186,12 @@ type privilegeError struct {
 }
 
 func (e *privilegeError) Error() string {
-	return fmt.Sprintf("%v: needs %s: run as root or: sudo setcap cap_net_raw,cap_net_admin+ep %s",
-		e.err, e.capability, selfPath())
+	caps := "cap_net_raw,cap_net_admin"
+	if e.capability != "CAP_NET_RAW" && e.capability != "CAP_NET_ADMIN" {
+		caps = strings.ToLower(e.capability)
+	}
+	return fmt.Sprintf("%v: needs %s: run as root or: sudo setcap %s+ep %s",
+		e.err, e.capability, caps, selfPath())
 }
 
 func (e *privilegeError) Unwrap() error { return e.err }
