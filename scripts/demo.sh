@@ -60,10 +60,44 @@ else
 	echo "not root: running only the steps that need no privilege (run 'sudo make demo' for the lab)"
 fi
 
-# in NS CMD...: run a command inside one of the lab's namespaces.
+# in_ns NS CMD...: run a command inside one of the lab's namespaces.
 in_ns() { ns=$1; shift; ip netns exec "$ns" "$@"; }
-# show CMD...: print a command line as the user would type it, then run it.
-show() { printf '\n$ %s\n' "$*" | sed "s|$RAWSOCK|rawsock|g"; "$@"; }
+
+# quote_args ARGS...: the arguments as a shell line a user could paste, with
+# the binary's path shown as "rawsock".
+quote_args() {
+	local out='' a
+	for a in "$@"; do
+		[ "$a" = "$RAWSOCK" ] && a=rawsock
+		if [[ $a =~ ^[A-Za-z0-9_./:=@,+%-]+$ ]]; then
+			out+=" $a"
+		else
+			out+=" '${a//\'/\'\\\'\'}'"
+		fi
+	done
+	printf '%s' "${out# }"
+}
+
+# show [in_ns NS] CMD...: print the command line as the user would type it,
+# prefixed by the lab host it runs on ("client$"), then run it.
+show() {
+	local prompt='$'
+	if [ "$1" = in_ns ]; then
+		case $2 in
+		"${DEMO_CLIENT:-}") prompt='client$' ;;
+		"${DEMO_ROUTER:-}") prompt='router$' ;;
+		"${DEMO_SERVER:-}") prompt='server$' ;;
+		esac
+		printf '\n%s %s\n' "$prompt" "$(quote_args "${@:3}")"
+	else
+		printf '\n%s %s\n' "$prompt" "$(quote_args "$@")"
+	fi
+	"$@"
+}
+# show_quiet CMD...: show, with the command's standard output discarded.
+show_quiet() { printf '\n$ %s >/dev/null\n' "$(quote_args "$@")"; "$@" >/dev/null; }
+# say TEXT: one line of explanation between commands.
+say() { printf '\n%s\n' "$*"; }
 
 for step in "$ROOT"/scripts/demo.d/*.sh; do
 	[ -e "$step" ] || continue
