@@ -75,12 +75,9 @@ func (s *Socket) Connect(ctx context.Context, addr Addr) error {
 	if err := sa.encode(s.family, addr); err != nil {
 		return s.opError("connect", "connect", addr, err)
 	}
-	nonblock, stop, err := s.prepare(ctx, writing)
+	nonblock, want, err := s.begin(ctx, writing)
 	if err != nil {
 		return err
-	}
-	if stop != nil {
-		defer stop()
 	}
 	var callErr error
 	if err := s.rc.Control(func(fd uintptr) {
@@ -105,7 +102,7 @@ func (s *Socket) Connect(ctx context.Context, addr Addr) error {
 	// In progress: the socket turns writable when the handshake ends, and
 	// SO_ERROR says how it ended.
 	callErr = nil
-	err = s.rc.Write(func(fd uintptr) bool {
+	err = s.await(ctx, writing, want, func(fd uintptr) bool {
 		v, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
 		if err != nil {
 			callErr = err
@@ -172,13 +169,15 @@ func sendFlags(flags int) int { return flags | unix.MSG_NOSIGNAL }
 // sent, which on a STREAM socket may be less than len(b): see SendAll.
 // flags are MSG_* values (unix.MSG_DONTROUTE, …).
 func (s *Socket) Send(ctx context.Context, b []byte, flags int) (int, error) {
-	var n int
-	err := s.io(ctx, writing, "send", "sendto", nil, func(fd int) error {
-		var err error
-		n, err = sysSendto(fd, b, sendFlags(flags), nil)
-		return err
-	})
-	return n, err
+	c := s.getCall(writing)
+	c.kind, c.b, c.flags, c.withSA = callSendto, b, sendFlags(flags), false
+	err := s.do(ctx, writing, c, "send", nil)
+	n := c.n
+	s.putCall(writing, c)
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // SendAll sends all of b, calling send(2) as often as it takes, and
@@ -198,17 +197,16 @@ func (s *Socket) SendAll(ctx context.Context, b []byte, flags int) (int, error) 
 // SendTo sends b to addr (sendto(2)): a datagram, or on a raw socket a
 // packet (a whole IPv4 packet with IP_HDRINCL on).
 func (s *Socket) SendTo(ctx context.Context, b []byte, flags int, addr Addr) (int, error) {
-	var sa sockaddr
-	if err := sa.encode(s.family, addr); err != nil {
+	c := s.getCall(writing)
+	defer s.putCall(writing, c)
+	if err := c.st.sa.encode(s.family, addr); err != nil {
 		return 0, s.opError("sendto", "sendto", addr, err)
 	}
-	var n int
-	err := s.io(ctx, writing, "sendto", "sendto", addr, func(fd int) error {
-		var err error
-		n, err = sysSendto(fd, b, sendFlags(flags), &sa)
-		return err
-	})
-	return n, err
+	c.kind, c.b, c.flags, c.withSA = callSendto, b, sendFlags(flags), true
+	if err := s.do(ctx, writing, c, "sendto", addr); err != nil {
+		return 0, err
+	}
+	return c.n, nil
 }
 
 // Recv receives up to bufsize bytes (recv(2)). An empty result with a nil
@@ -224,13 +222,13 @@ func (s *Socket) Recv(ctx context.Context, bufsize int, flags int) ([]byte, erro
 // unix.MSG_TRUNC on a datagram socket the count is the datagram's real
 // length, which may exceed len(b).
 func (s *Socket) RecvInto(ctx context.Context, b []byte, flags int) (int, error) {
-	var n int
-	err := s.io(ctx, reading, "recv", "recvfrom", nil, func(fd int) error {
-		var err error
-		n, err = sysRecvfrom(fd, b, flags, nil)
-		return err
-	})
-	return max(n, 0), err
+	c := s.getCall(reading)
+	defer s.putCall(reading, c)
+	c.kind, c.b, c.flags, c.withSA = callRecvfrom, b, flags, false
+	if err := s.do(ctx, reading, c, "recv", nil); err != nil {
+		return 0, err
+	}
+	return max(c.n, 0), nil
 }
 
 // RecvFrom receives up to bufsize bytes and the sender's address
@@ -243,23 +241,21 @@ func (s *Socket) RecvFrom(ctx context.Context, bufsize int, flags int) ([]byte, 
 }
 
 // RecvFromInto receives into b and returns the count and the sender's
-// address (Python's recvfrom_into).
+// address (Python's recvfrom_into). A sender seen lately costs no
+// allocation: the socket keeps the last few addresses it decoded.
 func (s *Socket) RecvFromInto(ctx context.Context, b []byte, flags int) (int, Addr, error) {
-	var sa sockaddr
-	var n int
-	err := s.io(ctx, reading, "recvfrom", "recvfrom", nil, func(fd int) error {
-		var err error
-		n, err = sysRecvfrom(fd, b, flags, &sa)
-		return err
-	})
-	if err != nil {
+	c := s.getCall(reading)
+	defer s.putCall(reading, c)
+	c.st.sa.reset()
+	c.kind, c.b, c.flags, c.withSA = callRecvfrom, b, flags, true
+	if err := s.do(ctx, reading, c, "recvfrom", nil); err != nil {
 		return 0, nil, err
 	}
-	from, err := sa.addr()
+	from, err := s.from.addr(&c.st.sa)
 	if err != nil {
-		return n, nil, s.opError("recvfrom", "recvfrom", nil, err)
+		return c.n, nil, s.opError("recvfrom", "recvfrom", nil, err)
 	}
-	return n, from, nil
+	return c.n, from, nil
 }
 
 var (

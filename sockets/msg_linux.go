@@ -2,7 +2,6 @@ package sockets
 
 import (
 	"context"
-	"sync"
 	"time"
 	"unsafe"
 
@@ -88,8 +87,9 @@ func (st *msgState) rearm(h *unix.Msghdr, m *Message) {
 	h.Flags = 0
 }
 
-// finish copies a receive's results from h into m.
-func (st *msgState) finish(h *unix.Msghdr, m *Message, n int) error {
+// finish copies a receive's results from h into m, decoding the sender
+// through the socket's cache.
+func (st *msgState) finish(h *unix.Msghdr, m *Message, n int, cache *addrCache) error {
 	m.N = n
 	m.Flags = int(h.Flags)
 	nn := int(h.Controllen)
@@ -103,7 +103,7 @@ func (st *msgState) finish(h *unix.Msghdr, m *Message, n int) error {
 	}
 	m.Time, _ = ParseTimestamp(oob)
 	st.sa.n = h.Namelen
-	a, err := st.sa.addr()
+	a, err := cache.addr(&st.sa)
 	m.Addr = a
 	return err
 }
@@ -111,37 +111,33 @@ func (st *msgState) finish(h *unix.Msghdr, m *Message, n int) error {
 // SendMsg sends one message (sendmsg(2)) with its ancillary data, to
 // m.Addr or to the connected peer, and sets m.N.
 func (s *Socket) SendMsg(ctx context.Context, m *Message, flags int) error {
-	var st msgState
-	var h unix.Msghdr
-	if err := st.setup(&h, m, s.family, true); err != nil {
+	c := s.getCall(writing)
+	defer s.putCall(writing, c)
+	if err := c.st.setup(&c.h, m, s.family, true); err != nil {
 		return s.opError("sendmsg", "sendmsg", m.Addr, err)
 	}
-	return s.io(ctx, writing, "sendmsg", "sendmsg", m.Addr, func(fd int) error {
-		var err error
-		m.N, err = sysMsg(unix.SYS_SENDMSG, fd, &h, sendFlags(flags))
-		m.N = max(m.N, 0)
-		return err
-	})
+	c.kind, c.flags = callSendmsg, sendFlags(flags)
+	err := s.do(ctx, writing, c, "sendmsg", m.Addr)
+	m.N = 0
+	if err == nil {
+		m.N = max(c.n, 0)
+	}
+	return err
 }
 
 // RecvMsg receives one message (recvmsg(2)) into m.Data and m.OOB, and
 // sets m.N, m.NN, m.Flags, m.Addr (the sender) and m.Time (the kernel's
-// receive time when SetTimestamps is on).
+// receive time when SetTimestamps is on). A sender seen lately costs no
+// allocation, so neither does a receive.
 func (s *Socket) RecvMsg(ctx context.Context, m *Message, flags int) error {
-	var st msgState
-	var h unix.Msghdr
-	st.setup(&h, m, s.family, false)
-	var n int
-	err := s.io(ctx, reading, "recvmsg", "recvmsg", nil, func(fd int) error {
-		st.rearm(&h, m)
-		var err error
-		n, err = sysMsg(unix.SYS_RECVMSG, fd, &h, flags)
-		return err
-	})
-	if err != nil {
+	c := s.getCall(reading)
+	defer s.putCall(reading, c)
+	c.st.setup(&c.h, m, s.family, false)
+	c.kind, c.flags, c.m = callRecvmsg, flags, m
+	if err := s.do(ctx, reading, c, "recvmsg", nil); err != nil {
 		return err
 	}
-	if err := st.finish(&h, m, n); err != nil {
+	if err := c.st.finish(&c.h, m, c.n, &s.from); err != nil {
 		return s.opError("recvmsg", "recvmsg", nil, err)
 	}
 	return nil
@@ -150,38 +146,6 @@ func (s *Socket) RecvMsg(ctx context.Context, m *Message, flags int) error {
 // maxBatch is the most messages one sendmmsg or recvmmsg takes
 // (UIO_MAXIOV); longer batches are cut to it.
 const maxBatch = 1024
-
-// batchState is the kernel-facing side of a batch, pooled so that batches
-// cost no allocation.
-type batchState struct {
-	hs  []unix.Mmsghdr
-	sts []msgState
-}
-
-var batchPool sync.Pool
-
-func getBatch(n int) *batchState {
-	b, _ := batchPool.Get().(*batchState)
-	if b == nil {
-		b = &batchState{}
-	}
-	if cap(b.hs) < n {
-		b.hs = make([]unix.Mmsghdr, n)
-		b.sts = make([]msgState, n)
-	}
-	b.hs, b.sts = b.hs[:n], b.sts[:n]
-	return b
-}
-
-// putBatch returns b to the pool without the pointers into the caller's
-// buffers, which the pool must not keep alive.
-func putBatch(b *batchState) {
-	clear(b.hs)
-	for i := range b.sts {
-		b.sts[i].iov = unix.Iovec{}
-	}
-	batchPool.Put(b)
-}
 
 // SendBatch sends the messages with as few system calls as it can
 // (sendmmsg(2)), waiting until at least one is sent, and returns how many
@@ -192,27 +156,22 @@ func (s *Socket) SendBatch(ctx context.Context, ms []Message, flags int) (int, e
 		return 0, nil
 	}
 	ms = ms[:min(len(ms), maxBatch)]
-	b := getBatch(len(ms))
-	defer putBatch(b)
-	hs, sts := b.hs, b.sts
+	c := s.getCall(writing)
+	defer s.putCall(writing, c)
+	c.batch(len(ms))
 	for i := range ms {
-		if err := sts[i].setup(&hs[i].Hdr, &ms[i], s.family, true); err != nil {
+		if err := c.sts[i].setup(&c.hs[i].Hdr, &ms[i], s.family, true); err != nil {
 			return 0, s.opError("sendmmsg", "sendmmsg", ms[i].Addr, err)
 		}
 	}
-	var n int
-	err := s.io(ctx, writing, "sendmmsg", "sendmmsg", nil, func(fd int) error {
-		var err error
-		n, err = sysMmsg(unix.SYS_SENDMMSG, fd, hs, sendFlags(flags))
-		return err
-	})
-	if err != nil {
+	c.kind, c.flags = callSendmmsg, sendFlags(flags)
+	if err := s.do(ctx, writing, c, "sendmmsg", nil); err != nil {
 		return 0, err
 	}
-	for i := range n {
-		ms[i].N = int(hs[i].Len)
+	for i := range c.n {
+		ms[i].N = int(c.hs[i].Len)
 	}
-	return n, nil
+	return c.n, nil
 }
 
 // RecvBatch receives up to len(ms) messages (at most 1024) with as few
@@ -224,30 +183,22 @@ func (s *Socket) RecvBatch(ctx context.Context, ms []Message, flags int) (int, e
 		return 0, nil
 	}
 	ms = ms[:min(len(ms), maxBatch)]
-	b := getBatch(len(ms))
-	defer putBatch(b)
-	hs, sts := b.hs, b.sts
+	c := s.getCall(reading)
+	defer s.putCall(reading, c)
+	c.batch(len(ms))
 	for i := range ms {
-		sts[i].setup(&hs[i].Hdr, &ms[i], s.family, false)
+		c.sts[i].setup(&c.hs[i].Hdr, &ms[i], s.family, false)
 	}
-	var n int
-	err := s.io(ctx, reading, "recvmmsg", "recvmmsg", nil, func(fd int) error {
-		for i := range hs {
-			sts[i].rearm(&hs[i].Hdr, &ms[i])
-		}
-		var err error
-		n, err = sysMmsg(unix.SYS_RECVMMSG, fd, hs, flags)
-		return err
-	})
-	if err != nil {
+	c.kind, c.flags, c.ms = callRecvmmsg, flags, ms
+	if err := s.do(ctx, reading, c, "recvmmsg", nil); err != nil {
 		return 0, err
 	}
-	for i := range n {
-		if err := sts[i].finish(&hs[i].Hdr, &ms[i], int(hs[i].Len)); err != nil {
+	for i := range c.n {
+		if err := c.sts[i].finish(&c.hs[i].Hdr, &ms[i], int(c.hs[i].Len), &s.from); err != nil {
 			return i, s.opError("recvmmsg", "recvmmsg", nil, err)
 		}
 	}
-	return n, nil
+	return c.n, nil
 }
 
 // The control message types that carry receive times (socket(7)): the

@@ -27,14 +27,14 @@ func OpenPacket(ifname string, typ Type, proto uint16, cfg *Config) (*Socket, er
 			return nil, err
 		}
 	}
-	s, err := Open(PACKET, typ, 0, nil)
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	s, err := Open(PACKET, typ, 0, &Config{LazyPoller: cfg.LazyPoller})
 	if err != nil {
 		return nil, err
 	}
 	s.proto = int(proto)
-	if cfg == nil {
-		cfg = &Config{}
-	}
 	if len(cfg.Filter) > 0 {
 		if err := s.AttachFilter(cfg.Filter); err != nil {
 			s.Close()

@@ -30,9 +30,14 @@ type Socket struct {
 	closeErr  error
 	closed    atomic.Bool
 
+	lazy  bool                    // Config.LazyPoller: f is not in the poller
+	calls [2]atomic.Pointer[call] // a spare call per direction
+	from  addrCache               // senders decoded lately
+
 	mu      sync.Mutex
-	timeout time.Duration // NoTimeout, 0 (non-blocking) or the per-call limit
-	dl      [2]deadline   // reading, writing
+	timeout time.Duration         // NoTimeout, 0 (non-blocking) or the per-call limit
+	dl      [2]deadline           // reading, writing
+	waits   map[*os.File]struct{} // a lazy socket's descriptors in the poller for a wait
 }
 
 // deadline is what the user asked for in one direction and what was last
@@ -73,13 +78,27 @@ func Open(family Family, typ Type, proto int, cfg *Config) (*Socket, error) {
 		}
 		kproto = int(htons(uint16(proto)))
 	}
-	fd, err := unix.Socket(int(family), int(typ)|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, kproto)
+	lazy := cfg != nil && cfg.LazyPoller
+	flags := unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC
+	if lazy {
+		// Blocking at first, so that os.NewFile leaves it out of the
+		// poller; non-blocking right after.
+		flags = unix.SOCK_CLOEXEC
+	}
+	fd, err := unix.Socket(int(family), int(typ)|flags, kproto)
 	if err != nil {
 		return nil, openError(family, typ, proto, err)
 	}
 	s, err := newSocket(fd, family, typ, proto)
 	if err != nil {
 		return nil, err
+	}
+	if lazy {
+		s.lazy = true
+		if err := unix.SetNonblock(fd, true); err != nil {
+			s.Close()
+			return nil, openError(family, typ, proto, err)
+		}
 	}
 	if cfg != nil && len(cfg.Filter) > 0 {
 		if err := s.AttachFilter(cfg.Filter); err != nil {
@@ -144,6 +163,13 @@ func newSocket(fd int, family Family, typ Type, proto int) (*Socket, error) {
 func (s *Socket) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
+		s.mu.Lock()
+		waits := s.waits
+		s.waits = nil
+		s.mu.Unlock()
+		for wf := range waits {
+			wf.Close()
+		}
 		if err := s.f.Close(); err != nil {
 			s.closeErr = s.opError("close", "close", nil, err)
 		}
@@ -227,36 +253,32 @@ func (s *Socket) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// prepare settles the poller deadline of one call from the socket's
-// timeout, the user's deadline and the context, and arms the context's
-// cancellation. It reports whether the socket is non-blocking.
-func (s *Socket) prepare(ctx context.Context, d direction) (nonblock bool, stop func() bool, err error) {
+// begin settles the deadline of one call from the socket's timeout, the
+// user's deadline and the context, and hands it to the poller (a lazy
+// socket's waits take it later). It reports whether the socket is
+// non-blocking.
+func (s *Socket) begin(ctx context.Context, d direction) (nonblock bool, want time.Time, err error) {
 	if err := ctx.Err(); err != nil {
-		return false, nil, err
+		return false, time.Time{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.timeout == 0 {
-		return true, nil, nil
+		return true, time.Time{}, nil
 	}
-	want := s.dl[d].user
+	want = s.dl[d].user
 	if s.timeout > 0 {
 		want = earliest(want, time.Now().Add(s.timeout))
 	}
 	if t, ok := ctx.Deadline(); ok {
 		want = earliest(want, t)
 	}
-	if err := s.applyLocked(d, want); err != nil {
-		return false, nil, err
+	if !s.lazy {
+		if err := s.applyLocked(d, want); err != nil {
+			return false, time.Time{}, err
+		}
 	}
-	if ctx.Done() != nil {
-		stop = context.AfterFunc(ctx, func() {
-			s.mu.Lock()
-			s.applyLocked(d, pastDeadline)
-			s.mu.Unlock()
-		})
-	}
-	return false, stop, nil
+	return false, want, nil
 }
 
 func (s *Socket) applyLocked(d direction, t time.Time) error {
@@ -283,33 +305,102 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
+// await runs attempt until it reports done, waiting on the poller in
+// between, after a first attempt said EAGAIN. The context's cancellation
+// is armed only now, so that calls that need not wait never pay for it.
+func (s *Socket) await(ctx context.Context, d direction, want time.Time, attempt func(fd uintptr) bool) error {
+	if s.lazy {
+		return s.awaitLazy(ctx, d, want, attempt)
+	}
+	if ctx.Done() != nil {
+		done := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() {
+			defer close(done)
+			s.mu.Lock()
+			s.applyLocked(d, pastDeadline)
+			s.mu.Unlock()
+		})
+		// Once begun, the cancellation must end before the next call
+		// settles its own deadline.
+		defer func() {
+			if !stop() {
+				<-done
+			}
+		}()
+	}
+	if d == reading {
+		return s.rc.Read(attempt)
+	}
+	return s.rc.Write(attempt)
+}
+
+// awaitLazy waits on a LazyPoller socket: a duplicate of its descriptor
+// joins the poller for this wait only, with the call's deadline, and
+// leaves it when the wait ends. Close closes the duplicates too, which
+// wakes their waits.
+func (s *Socket) awaitLazy(ctx context.Context, d direction, want time.Time, attempt func(fd uintptr) bool) error {
+	var dup int
+	var dupErr error
+	if err := s.rc.Control(func(fd uintptr) {
+		dup, dupErr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	}); err != nil {
+		return err
+	}
+	if dupErr != nil {
+		return os.NewSyscallError("fcntl", dupErr)
+	}
+	// The duplicate shares O_NONBLOCK, so os.NewFile puts it in the poller.
+	wf := os.NewFile(uintptr(dup), "socket wait")
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		wf.Close()
+		return net.ErrClosed
+	}
+	if s.waits == nil {
+		s.waits = make(map[*os.File]struct{})
+	}
+	s.waits[wf] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.waits, wf)
+		s.mu.Unlock()
+		wf.Close()
+	}()
+	set := wf.SetWriteDeadline
+	if d == reading {
+		set = wf.SetReadDeadline
+	}
+	if !want.IsZero() {
+		if err := set(want); err != nil {
+			return err
+		}
+	}
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { set(pastDeadline) })
+		defer stop()
+	}
+	rc, err := wf.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if d == reading {
+		return rc.Read(attempt)
+	}
+	return rc.Write(attempt)
+}
+
 // io runs one system call fn until it stops saying EAGAIN, waiting on the
-// poller in between: the heart of every blocking call. op names the call
-// for errors ("recv"), sys the system call ("recvfrom"), addr the remote
-// address if any.
+// poller in between, for the calls that are not worth a call of their own
+// (accept4). op names the call for errors ("accept"), sys the system call
+// ("accept4"), addr the remote address if any.
 func (s *Socket) io(ctx context.Context, d direction, op, sys string, addr Addr, fn func(fd int) error) error {
-	nonblock, stop, err := s.prepare(ctx, d)
+	nonblock, want, err := s.begin(ctx, d)
 	if err != nil {
 		return err
 	}
 	var callErr error
-	if nonblock {
-		err = s.rc.Control(func(fd uintptr) {
-			for {
-				callErr = fn(int(fd))
-				if callErr != unix.EINTR {
-					return
-				}
-			}
-		})
-		if err != nil {
-			return s.pollError(ctx, err)
-		}
-		if callErr == unix.EAGAIN {
-			return ErrWouldBlock
-		}
-		return s.opError(op, sys, addr, callErr)
-	}
 	attempt := func(fd uintptr) bool {
 		for {
 			callErr = fn(int(fd))
@@ -322,16 +413,16 @@ func (s *Socket) io(ctx context.Context, d direction, op, sys string, addr Addr,
 			return true
 		}
 	}
-	if d == reading {
-		err = s.rc.Read(attempt)
-	} else {
-		err = s.rc.Write(attempt)
-	}
-	if stop != nil {
-		stop()
-	}
-	if err != nil {
+	if err := s.rc.Control(func(fd uintptr) { attempt(fd) }); err != nil {
 		return s.pollError(ctx, err)
+	}
+	if callErr == unix.EAGAIN {
+		if nonblock {
+			return ErrWouldBlock
+		}
+		if err := s.await(ctx, d, want, attempt); err != nil {
+			return s.pollError(ctx, err)
+		}
 	}
 	return s.opError(op, sys, addr, callErr)
 }

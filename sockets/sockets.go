@@ -103,6 +103,20 @@ type Config struct {
 	// promiscuous mode for as long as the socket is open
 	// (PACKET_ADD_MEMBERSHIP with PACKET_MR_PROMISC).
 	Promiscuous bool
+
+	// LazyPoller keeps the socket out of Go's runtime poller except while
+	// a call waits. A descriptor in the poller (epoll) makes the kernel
+	// run a wakeup callback for every packet the socket queues and for
+	// every sent packet whose buffer it frees: on a loopback, where the
+	// kernel answers within the sender's own system call, that is a tenth
+	// or more of the cost of a packet. A LazyPoller socket's calls that
+	// complete at once cost their system call and nothing else; a call
+	// that has to wait puts a duplicate descriptor into the poller for
+	// that wait only, a few system calls more. Timeouts, deadlines,
+	// contexts and Close work as on any socket. Worth it for floods and
+	// request-reply loops that rarely wait (ping -f); not for sockets
+	// that mostly wait.
+	LazyPoller bool
 }
 
 // ParseFamily parses a family name as String prints it ("inet", "inet6",

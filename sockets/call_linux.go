@@ -1,0 +1,165 @@
+package sockets
+
+import (
+	"context"
+
+	"golang.org/x/sys/unix"
+)
+
+// A callKind is the system call a call makes.
+type callKind uint8
+
+const (
+	callSendto   callKind = iota // sendto(2); send(2) without an address
+	callRecvfrom                 // recvfrom(2); recv(2) without an address
+	callSendmsg                  // sendmsg(2)
+	callRecvmsg                  // recvmsg(2)
+	callSendmmsg                 // sendmmsg(2)
+	callRecvmmsg                 // recvmmsg(2)
+)
+
+var sysNames = [...]string{
+	callSendto:   "sendto",
+	callRecvfrom: "recvfrom",
+	callSendmsg:  "sendmsg",
+	callRecvmsg:  "recvmsg",
+	callSendmmsg: "sendmmsg",
+	callRecvmmsg: "recvmmsg",
+}
+
+// A call is one data system call in flight: its arguments, its results,
+// and the functions handed to the poller, bound to the call once when it
+// is made. A closure per call would cost several allocations (it escapes
+// into syscall.RawConn, and takes its captured variables along), which is
+// what a flood of small packets cannot afford.
+//
+// Each socket keeps one spare call per direction, so the usual case — at
+// most one goroutine sending and one receiving — allocates nothing; a call
+// made while the spare is in use gets a new one.
+type call struct {
+	kind   callKind
+	flags  int
+	b      []byte // sendto, recvfrom
+	withSA bool   // sendto, recvfrom: pass st.sa as the address
+	st     msgState
+	h      unix.Msghdr // sendmsg, recvmsg
+	m      *Message    // recvmsg: whose lengths to restore between attempts
+	hs     []unix.Mmsghdr
+	sts    []msgState
+	ms     []Message // recvmmsg
+	n      int
+	err    error // the last attempt's errno, or nil
+
+	onceFn    func(fd uintptr)      // c.once
+	attemptFn func(fd uintptr) bool // c.attempt
+}
+
+func newCall() *call {
+	c := &call{}
+	c.onceFn = c.once
+	c.attemptFn = c.attempt
+	return c
+}
+
+// getCall takes the socket's spare call for direction d, or makes one.
+func (s *Socket) getCall(d direction) *call {
+	if c := s.calls[d].Swap(nil); c != nil {
+		return c
+	}
+	return newCall()
+}
+
+// putCall makes c the spare again, without the pointers into the
+// caller's buffers, which the socket must not keep alive.
+func (s *Socket) putCall(d direction, c *call) {
+	c.b, c.m, c.ms = nil, nil, nil
+	c.h = unix.Msghdr{}
+	c.st.iov = unix.Iovec{}
+	clear(c.hs)
+	for i := range c.sts {
+		c.sts[i].iov = unix.Iovec{}
+	}
+	c.hs, c.sts = c.hs[:0], c.sts[:0]
+	s.calls[d].CompareAndSwap(nil, c)
+}
+
+// batch sizes the mmsghdr array and per-message state for n messages.
+func (c *call) batch(n int) {
+	if cap(c.hs) < n {
+		c.hs = make([]unix.Mmsghdr, n)
+		c.sts = make([]msgState, n)
+	}
+	c.hs, c.sts = c.hs[:n], c.sts[:n]
+}
+
+// exec makes the system call once.
+func (c *call) exec(fd int) {
+	switch c.kind {
+	case callSendto:
+		var sa *sockaddr
+		if c.withSA {
+			sa = &c.st.sa
+		}
+		c.n, c.err = sysSendto(fd, c.b, c.flags, sa)
+	case callRecvfrom:
+		var sa *sockaddr
+		if c.withSA {
+			sa = &c.st.sa
+		}
+		c.n, c.err = sysRecvfrom(fd, c.b, c.flags, sa)
+	case callSendmsg:
+		c.n, c.err = sysMsg(unix.SYS_SENDMSG, fd, &c.h, c.flags)
+	case callRecvmsg:
+		c.st.rearm(&c.h, c.m)
+		c.n, c.err = sysMsg(unix.SYS_RECVMSG, fd, &c.h, c.flags)
+	case callSendmmsg:
+		c.n, c.err = sysMmsg(unix.SYS_SENDMMSG, fd, c.hs, c.flags)
+	case callRecvmmsg:
+		for i := range c.hs {
+			c.sts[i].rearm(&c.hs[i].Hdr, &c.ms[i])
+		}
+		c.n, c.err = sysMmsg(unix.SYS_RECVMMSG, fd, c.hs, c.flags)
+	}
+}
+
+// once makes the call, again when a signal interrupted it.
+func (c *call) once(fd uintptr) {
+	for {
+		c.exec(int(fd))
+		if c.err != unix.EINTR {
+			return
+		}
+	}
+}
+
+// attempt is once for the poller: false means wait and try again.
+func (c *call) attempt(fd uintptr) bool {
+	c.once(fd)
+	return c.err != unix.EAGAIN
+}
+
+// do runs c in direction d: one attempt on a non-blocking socket,
+// otherwise attempts until one does not say EAGAIN, waiting on the poller
+// in between. op names the call in errors ("send"), addr is the remote
+// address if any.
+func (s *Socket) do(ctx context.Context, d direction, c *call, op string, addr Addr) error {
+	nonblock, want, err := s.begin(ctx, d)
+	if err != nil {
+		return err
+	}
+	if err := s.rc.Control(c.onceFn); err != nil {
+		return s.pollError(ctx, err)
+	}
+	if c.err == unix.EAGAIN {
+		if nonblock {
+			return ErrWouldBlock
+		}
+		if err := s.await(ctx, d, want, c.attemptFn); err != nil {
+			return s.pollError(ctx, err)
+		}
+	}
+	if c.err != nil {
+		return s.opError(op, sysNames[c.kind], addr, c.err)
+	}
+	return nil
+}
