@@ -13,10 +13,12 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/rawsock/rawsock/probe"
 	"github.com/rawsock/rawsock/sockets"
 	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
 )
 
 // resolver answers ping's and traceroute's name lookups; tests replace it
@@ -37,8 +39,9 @@ statistics when the count is reached, the deadline passes or you press ^C;
 ^\ (SIGQUIT) prints the running statistics. The flags and the output are
 iputils ping's. As root (or with CAP_NET_RAW) it uses a raw ICMP socket with
 a kernel filter that keeps other ICMP traffic out; otherwise the ICMP
-datagram socket that net.ipv4.ping_group_range allows. Round-trip times come
-from the kernel's receive timestamps.
+datagram socket that net.ipv4.ping_group_range allows. Once the socket is
+open it gives up every capability it had. Round-trip times come from the
+kernel's receive timestamps.
 
 Exit status: 0 when replies came, 1 when none did (or -w passed before -c
 replies came), 2 for a usage or permission error.
@@ -308,12 +311,16 @@ func runPing(e *env, fs *pflag.FlagSet, f *pingFlags, args []string) error {
 		return usagef("%v", err)
 	}
 	defer conn.Close()
+	dropped := dropCapabilities()
 	if f.verbose {
 		kind := probe.DatagramSocket
 		if conn.Raw() {
 			kind = probe.RawSocket
 		}
 		e.warnf("using %v, identifier %d", kind, conn.ID())
+		if dropped != nil {
+			e.warnf("keeping this process's capabilities: %v", dropped)
+		}
 	}
 
 	status := make(chan struct{}, 1)
@@ -356,6 +363,31 @@ func runPing(e *env, fs *pflag.FlagSet, f *pingFlags, args []string) error {
 	}
 	if code := probe.ExitCode(&cfg, stats); code != 0 {
 		return exitStatus(code)
+	}
+	return nil
+}
+
+// keepCapabilities is set by the package's tests, whose in-process runs
+// must not take the test binary's own capabilities away.
+var keepCapabilities bool
+
+// dropCapabilities empties the effective, permitted and inheritable
+// capability sets of every thread (capset(2)), for good: once its socket is
+// open, nothing ping does needs a privilege, so a flaw in the code that reads
+// what arrives has none to misuse — as iputils ping does. The user id stays
+// what it was. A binary linked with cgo cannot change every thread at once
+// (syscall.AllThreadsSyscall) and keeps its capabilities; the static build
+// (make build) drops them.
+func dropCapabilities() error {
+	if keepCapabilities {
+		return errors.New("running inside a test")
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData // version 3: capabilities 0-31, then 32-63
+	_, _, errno := syscall.AllThreadsSyscall(unix.SYS_CAPSET,
+		uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&data[0])), 0)
+	if errno != 0 {
+		return os.NewSyscallError("capset", errno)
 	}
 	return nil
 }
