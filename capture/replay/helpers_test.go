@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,3 +184,5 @@ func unhex(t testing.TB, s string) []byte {
 	}
 	return b
 }
+
+func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }

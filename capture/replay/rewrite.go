@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -409,7 +410,7 @@ func (r *Rewrite) transport(p []byte, off int, proto byte, whole bool, oldSrc, o
 		return false // no checksum, which IPv4 allows
 	}
 	if !whole {
-		if !pseudo {
+		if !pseudo || bytes.Equal(oldSrc, src) && bytes.Equal(oldDst, dst) {
 			return false
 		}
 		v := adjust(adjust(before, oldSrc, src), oldDst, dst)
