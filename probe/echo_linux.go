@@ -21,7 +21,6 @@ import (
 type echoSocket struct {
 	s    *sockets.Socket
 	rx   *rxSocket
-	fast *fastIO
 	v6   bool
 	raw  bool
 	id   uint16
@@ -69,7 +68,7 @@ func openEchoSocket(opts *EchoOptions) (*echoSocket, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.s, rawErr = sockets.Open(fam, sockets.RAW, proto, &sockets.Config{Filter: prog})
+		c.s, rawErr = sockets.Open(fam, sockets.RAW, proto, &sockets.Config{Filter: prog, LazyPoller: true})
 		if rawErr == nil {
 			c.raw = true
 			return c, nil
@@ -78,7 +77,7 @@ func openEchoSocket(opts *EchoOptions) (*echoSocket, error) {
 			return nil, rawErr
 		}
 	}
-	s, err := sockets.Open(fam, sockets.DGRAM, proto, nil)
+	s, err := sockets.Open(fam, sockets.DGRAM, proto, &sockets.Config{LazyPoller: true})
 	if err != nil {
 		if isPermission(err) && opts.Kind == AutoSocket {
 			return nil, &PermissionError{Err: err, Range: pingGroupRange(), Groups: groups()}
@@ -201,7 +200,6 @@ func (c *echoSocket) setup(opts *EchoOptions) error {
 		return err
 	}
 	c.rx = newRx(s)
-	c.fast = newFastIO(s, opts.Dst.Unmap())
 	c.out = make([]byte, 0, 65536)
 	return nil
 }
@@ -233,17 +231,10 @@ func (c *echoSocket) Socket() *sockets.Socket { return c.s }
 
 func (c *echoSocket) Send(ctx context.Context, seq uint16, data []byte) (time.Time, error) {
 	c.out = AppendEcho(c.out[:0], c.v6, c.id, seq, data)
-	now := time.Now()
-	errno := c.fast.send(c.out)
-	switch errno {
-	case 0:
-		return now, nil
-	case syscall.EAGAIN, syscall.ENOBUFS, syscall.ENOMEM, syscall.EINTR:
-		return now, os.NewSyscallError("sendto", errno)
-	}
-	// The general path reads the error queue: the failure may be a local
-	// error explained there, or only the announcement of queued ICMP
-	// errors, and then the send is made again.
+	var now time.Time
+	// On failure the error queue is read: it may hold the local error that
+	// explains it, or only ICMP errors whose announcement failed the send,
+	// which is then made again.
 	err := c.rx.send(ctx, func() error {
 		now = time.Now()
 		_, err := c.s.SendTo(ctx, c.out, 0, c.dst)
@@ -262,21 +253,6 @@ func (c *echoSocket) Receive(ctx context.Context, deadline time.Time) (Answer, e
 	default:
 	}
 	for {
-		if len(c.rx.pending) == 0 {
-			b, from, at, oob, errno := c.fast.recv()
-			if errno == 0 {
-				if a, ok := c.parseReply(b, from, at, oob); ok {
-					return a, nil
-				}
-				continue
-			}
-			if errno != syscall.EAGAIN && errno != syscall.EINTR {
-				// The announcement of an entry on the error queue.
-				if _, err := c.rx.drain(ctx); err != nil {
-					return Answer{}, err
-				}
-			}
-		}
 		m, e, err := c.rx.next(ctx, deadline)
 		switch {
 		case err != nil:

@@ -95,8 +95,11 @@ func (r *rxSocket) next(ctx context.Context, deadline time.Time) (*sockets.Messa
 // the send is made again.
 func (r *rxSocket) send(ctx context.Context, fn func() error) error {
 	err := fn()
+	if err == nil {
+		return nil // before errno, which errors.As moves to the heap
+	}
 	var errno syscall.Errno
-	if err == nil || !errors.As(err, &errno) || errno == syscall.EAGAIN {
+	if !errors.As(err, &errno) || errno == syscall.EAGAIN {
 		return err
 	}
 	local, derr := r.drain(ctx)
