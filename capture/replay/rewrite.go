@@ -148,14 +148,14 @@ type TTL struct {
 
 // ParseTTL reads --ttl: N sets the TTL to N (0 to 255); +N and -N move it
 // by N and keep it within 1 to 255, as tcprewrite's --ttl does.
-func ParseTTL(s string) (TTL, error) {
-	t := TTL{Op: '='}
+func ParseTTL(spec string) (TTL, error) {
+	t, s := TTL{Op: '='}, spec
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		t.Op, s = s[0], s[1:]
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > 255 || s == "" || s[0] < '0' || s[0] > '9' {
-		return TTL{}, fmt.Errorf("bad TTL %q: want N (0-255) to set it, or +N or -N to move it", string(t.Op)+s)
+		return TTL{}, fmt.Errorf("bad TTL %q: want N (0-255) to set it, or +N or -N to move it", spec)
 	}
 	t.N = n
 	return t, nil

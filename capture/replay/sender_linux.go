@@ -94,25 +94,25 @@ type RawSender struct {
 // that interface only (SO_BINDTODEVICE), and link-local destinations
 // belong to it. It needs CAP_NET_RAW: the error then wraps syscall.EPERM.
 // On a host without IPv6, IPv6 packets fail and IPv4 ones go.
-func OpenRaw(ifname string) (rs *RawSender, err error) {
-	rs = &RawSender{zone: ifname, addrs: map[netip.Addr]sockets.Addr{}}
-	defer func() {
-		if err != nil {
-			rs.Close()
-		}
-	}()
+func OpenRaw(ifname string) (*RawSender, error) {
+	rs := &RawSender{zone: ifname, addrs: map[netip.Addr]sockets.Addr{}}
+	var err error
 	if rs.v4, err = openRaw(sockets.INET, ifname); err != nil {
 		return nil, err
 	}
 	// Broadcasts are replayed too; a raw socket refuses them without
 	// SO_BROADCAST.
-	if err = rs.v4.SetBroadcast(true); err != nil {
+	if err = rs.v4.SetBroadcast(true); err == nil {
+		rs.v6, err = openRaw(sockets.INET6, ifname)
+		if errors.Is(err, syscall.EAFNOSUPPORT) {
+			rs.v6, err = nil, nil
+		}
+	}
+	if err != nil {
+		rs.Close()
 		return nil, err
 	}
-	if rs.v6, err = openRaw(sockets.INET6, ifname); errors.Is(err, syscall.EAFNOSUPPORT) {
-		rs.v6, err = nil, nil
-	}
-	return rs, err
+	return rs, nil
 }
 
 func openRaw(family sockets.Family, ifname string) (*sockets.Socket, error) {

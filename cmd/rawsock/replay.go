@@ -53,9 +53,13 @@ changed or not (captures taken on the sending host often hold checksums the netw
 card was to fill in). --smac and --dmac set the Ethernet addresses of every frame.
 Only the outer IP header changes: not the packet an ICMP error quotes, nor ARP.
 
-At the end it prints tcpreplay's statistics on standard output (--json: one object),
-and while it runs, live counts on standard error when that is a terminal. Every
-replay ends by itself: after the file (times --loop), -c packets or --duration.
+At the end it prints tcpreplay's statistics on standard output ("Actual: N packets
+(B bytes) sent in S seconds", "Rated: … Bps, … Mbps, … pps", then the successful,
+failed, skipped and truncated counts; --json: one object), and while it runs, live
+counts on standard error when that is a terminal. Every replay ends by itself: after
+the file (times --loop), -c packets or --duration. Recorded gaps are kept as they are
+(--maxsleep caps them); the next loop starts right after the last packet of the one
+before.
 
 Exit status: 0 when the replay ran to its end (packets the kernel refused are
 counted as failed, the first one's reason is printed on standard error); 1 when the
@@ -271,7 +275,7 @@ func runReplay(e *env, o *replayOpts, args []string) error {
 		if o.json {
 			writeReplayJSON(e.stdout, name, device, st)
 		} else {
-			writeReplayStats(e.stdout, device, st)
+			writeReplayStats(e.stdout, device, o.loop, st)
 		}
 	}
 	if st.Failed > 0 {
@@ -314,6 +318,10 @@ func openCapture(e *env, name string) (*captureFile, error) {
 		if err != nil {
 			return nil, usagef("%v", err)
 		}
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			f.Close()
+			return nil, usagef("%s is a directory: give a pcap or pcapng file", name)
+		}
 		in, c = f, f
 	}
 	r, err := capture.NewReader(in)
@@ -334,13 +342,13 @@ func openCapture(e *env, name string) (*captureFile, error) {
 }
 
 // writeReplayStats prints the statistics as tcpreplay does.
-func writeReplayStats(w io.Writer, device string, st replay.Stats) {
+func writeReplayStats(w io.Writer, device string, loops int, st replay.Stats) {
 	fmt.Fprintf(w, "Actual: %d packets (%d bytes) sent in %.6f seconds\n", st.Packets, st.Bytes, st.Elapsed.Seconds())
 	fmt.Fprintf(w, "Rated: %.1f Bps, %.2f Mbps, %.2f pps\n", st.Bps(), st.Mbps(), st.PPS())
 	if st.Interrupted {
-		fmt.Fprintf(w, "Interrupted after %d loops of the file\n", st.Loops)
-	} else if st.Loops > 1 {
-		fmt.Fprintf(w, "Loops: %d\n", st.Loops)
+		fmt.Fprintf(w, "Interrupted in loop %d of %d\n", st.Loops+1, loops)
+	} else if loops > 1 {
+		fmt.Fprintf(w, "Loops: %d of %d\n", st.Loops, loops)
 	}
 	fmt.Fprintf(w, "Statistics for network device: %s\n", device)
 	fmt.Fprintf(w, "\tSuccessful packets:        %d\n", st.Packets)
