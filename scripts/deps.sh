@@ -23,11 +23,11 @@ capsh libcap2-bin
 socat socat
 /etc/services netbase
 nmap nmap
+tcpreplay tcpreplay
 '
 bench_needs='
 hping3 hping3
 nmap nmap
-tcpreplay tcpreplay
 hyperfine hyperfine
 /usr/bin/time time
 '

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rawsock/rawsock/capture"
 	"github.com/rawsock/rawsock/craft"
+	"github.com/rawsock/rawsock/internal/netlab"
 )
 
 func TestParseAddrMap(t *testing.T) {
@@ -292,10 +293,7 @@ func TestRewriteCutShort(t *testing.T) {
 // TestRewriteLikeTcprewrite rewrites the fixtures as tcprewrite does with
 // the same pseudo-NAT maps, TTL and --fixcsum, and compares every byte.
 func TestRewriteLikeTcprewrite(t *testing.T) {
-	tcprewrite, err := exec.LookPath("tcprewrite")
-	if err != nil {
-		t.Skip("needs tcprewrite (Debian's tcpreplay package): run 'make test', which installs it")
-	}
+	tcprewrite := netlab.RequireTool(t, "tcprewrite") // Debian's tcpreplay package
 	dir := t.TempDir()
 	rw := &Rewrite{
 		Src:          mustMap(t, "198.51.100.0/24=192.0.2.0/24"),
