@@ -14,7 +14,9 @@ import (
 
 // A PacketSender sends Ethernet frames through an AF_PACKET socket bound to
 // one interface (packet(7)), in sendmmsg(2) batches. The socket is opened
-// with protocol 0, so it receives nothing.
+// with protocol 0, so it receives nothing, and stays out of the runtime
+// poller but while a send waits (sockets.Config.LazyPoller): a replay
+// rarely waits, and the poller would cost a wakeup per frame sent.
 type PacketSender struct {
 	s       *sockets.Socket
 	ifindex int
@@ -30,7 +32,7 @@ func OpenPacket(ifname string) (*PacketSender, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := sockets.OpenPacket(ifname, sockets.RAW, 0, nil)
+	s, err := sockets.OpenPacket(ifname, sockets.RAW, 0, &sockets.Config{LazyPoller: true})
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +118,7 @@ func OpenRaw(ifname string) (*RawSender, error) {
 }
 
 func openRaw(family sockets.Family, ifname string) (*sockets.Socket, error) {
-	s, err := sockets.Open(family, sockets.RAW, sockets.ProtoRaw, nil)
+	s, err := sockets.Open(family, sockets.RAW, sockets.ProtoRaw, &sockets.Config{LazyPoller: true})
 	if err != nil {
 		return nil, err
 	}

@@ -231,6 +231,9 @@ func runReplay(e *env, o *replayOpts, args []string) error {
 		}
 		return openCapture(e, name)
 	}
+	if o.loop > 1 {
+		cfg.Open = replay.Cached(cfg.Open, replay.DefaultCache)
+	}
 	defer func() {
 		if first != nil {
 			first.Close()
