@@ -254,8 +254,9 @@ func replayIP(lt layers.LinkType, frame []byte) (ip []byte, changes []bool) {
 }
 
 // replayCompare checks that a replayed IP packet is the original but for
-// what rewriting changes, and that it carries the lab's addresses.
-func replayCompare(t *testing.T, what string, orig []byte, origChanges []bool, got []byte) {
+// what rewriting changes, and that it carries the lab's addresses: a's and
+// b's IPv4 ones, and for IPv6 src6 and dst6.
+func replayCompare(t *testing.T, what string, orig []byte, origChanges []bool, got []byte, src6, dst6 string) {
 	t.Helper()
 	if len(got) != len(orig) {
 		t.Errorf("%s: %d bytes, the original %d:\n got %x\nwant %x", what, len(got), len(orig), got, orig)
@@ -271,7 +272,7 @@ func replayCompare(t *testing.T, what string, orig []byte, origChanges []bool, g
 	wantSrc, wantDst := net.ParseIP("198.51.100.1"), net.ParseIP("198.51.100.2")
 	if got[0]>>4 == 6 {
 		src, dst = net.IP(got[8:24]), net.IP(got[24:40])
-		wantSrc, wantDst = net.ParseIP("2001:db8::1"), net.ParseIP("2001:db8::2")
+		wantSrc, wantDst = net.ParseIP(src6), net.ParseIP(dst6)
 	}
 	if !src.Equal(wantSrc) || !dst.Equal(wantDst) {
 		t.Errorf("%s: %v > %v, want %v > %v", what, src, dst, wantSrc, wantDst)
@@ -314,24 +315,37 @@ func replayCount(t *testing.T, stdout string) int {
 // for the addresses and checksums, which tshark finds right.
 func TestReplayRewriteInLab(t *testing.T) {
 	a, b, bin, aMAC := replayLab(t)
-	rewrite := []string{"--src", "198.51.100.1,2001:db8::1", "--dst", "198.51.100.2,2001:db8::2", "-x", "20"}
+	// Link-local destinations go out through the interface -I names. To
+	// tell that from luck, a gets a second link whose fe80::/64 route comes
+	// before eth0's, where the kernel would send them otherwise.
+	aLL, bLL := linkLocal(t, a), linkLocal(t, b)
+	a.MustRun("ip", "link", "add", "decoy0", "type", "veth", "peer", "name", "decoy1")
+	a.MustRun("ip", "link", "set", "decoy0", "up")
+	a.MustRun("ip", "link", "set", "decoy1", "up")
+	a.MustRun("ip", "-6", "route", "del", "fe80::/64", "dev", "eth0")
+	a.MustRun("ip", "-6", "route", "add", "fe80::/64", "dev", "eth0", "metric", "1024")
+	a.MustRun("ping", "-c", "1", "-W", "2", "-n", "-q", "-I", "eth0", bLL+"%eth0") // b's link-local address resolved
 	const smac = "02:00:00:00:aa:aa"
+	fromA := "ether src " + aMAC + " and not arp and not (icmp6 and ip6[40] >= 133 and ip6[40] <= 137)"
 	for _, mode := range []struct {
-		name     string
-		args     []string
-		filter   string
-		fixtures []string
+		name       string
+		args       []string
+		src6, dst6 string
+		filter     string
+		fixtures   []string
 	}{
 		// Frames sent at layer 2 carry --smac, which tells them from what
 		// a's kernel sends itself.
-		{"L2", []string{"-I", "eth0", "--smac", smac}, "ether src " + smac,
+		{"L2", []string{"-I", "eth0", "--smac", smac}, "2001:db8::1", "2001:db8::2", "ether src " + smac,
 			[]string{"tcp.pcap", "udp.pcap", "any-sll.pcap", "any.pcap", "null.pcap", "raw.pcap"}},
 		// At layer 3 a's kernel makes the frames: everything from a but
 		// its own neighbour discovery.
-		{"L3", []string{"--l3"}, "ether src " + aMAC + " and not arp and not (icmp6 and ip6[40] >= 133 and ip6[40] <= 137)",
+		{"L3", []string{"--l3"}, "2001:db8::1", "2001:db8::2", fromA,
 			[]string{"tcp.pcap", "udp.pcap", "any-sll.pcap", "null.pcap"}},
+		{"L3 on eth0 to link-local", []string{"--l3", "-I", "eth0"}, aLL, bLL, fromA, []string{"null.pcap", "tcp.pcap"}},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
+			rewrite := []string{"--src", "198.51.100.1," + mode.src6, "--dst", "198.51.100.2," + mode.dst6, "-x", "20"}
 			stop := replayCapture(t, b, mode.filter)
 			var want []replayFrame
 			for _, name := range mode.fixtures {
@@ -343,7 +357,7 @@ func TestReplayRewriteInLab(t *testing.T) {
 				sent := 0
 				for _, f := range replayRead(t, replayFixture(name)) {
 					ip, _ := replayIP(f.lt, f.data)
-					if mode.name == "L3" && (ip == nil || isND(ip)) {
+					if mode.name != "L2" && (ip == nil || isND(ip)) {
 						continue // skipped (not IP) or filtered out (neighbour discovery)
 					}
 					want = append(want, f)
@@ -371,10 +385,10 @@ func TestReplayRewriteInLab(t *testing.T) {
 					}
 					continue
 				}
-				if mode.name == "L3" && orig[0]>>4 == 4 && orig[4] == 0 && orig[5] == 0 && orig[6]&0x40 == 0 {
+				if mode.name != "L2" && orig[0]>>4 == 4 && orig[4] == 0 && orig[5] == 0 && orig[6]&0x40 == 0 {
 					changes[4], changes[5] = true, true // the kernel picks an id for id 0 without DF (raw(7))
 				}
-				replayCompare(t, what, orig, changes, ip)
+				replayCompare(t, what, orig, changes, ip, mode.src6, mode.dst6)
 				if mode.name == "L2" {
 					eth := got[i].data
 					wantDst := "ff:ff:ff:ff:ff:ff"
@@ -389,6 +403,17 @@ func TestReplayRewriteInLab(t *testing.T) {
 			replayChecksums(t, file)
 		})
 	}
+}
+
+// linkLocal returns the link-local address of h's eth0.
+func linkLocal(t *testing.T, h *netlab.Host) string {
+	t.Helper()
+	out := h.MustRun("ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link")
+	m := regexp.MustCompile(`inet6 (fe80::[0-9a-f:]+)/64`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no link-local address on %s's eth0: %q", h.Name, out)
+	}
+	return m[1]
 }
 
 // isND reports whether an IPv6 packet is neighbour or router discovery.
@@ -534,12 +559,28 @@ func TestReplayRate(t *testing.T) {
 	}
 }
 
-// TestReplayDamagedFile: the packets before the damage are sent, the
-// statistics printed, then one line with the byte offset; status 1.
-func TestReplayDamagedFile(t *testing.T) {
+// TestReplayFiles: a capture on standard input is replayed whole; from a
+// damaged file, the packets before the damage are sent and the statistics
+// printed, then one line with the byte offset, status 1.
+func TestReplayFiles(t *testing.T) {
 	a, b, bin, _ := replayLab(t)
 	const smac = "02:00:00:00:cc:cc"
 	stop := replayCapture(t, b, "ether src "+smac)
+	pcap, err := os.ReadFile(replayFixture("udp.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := a.Command(bin, "replay", "-I", "eth0", "--smac", smac, "--topspeed", "-")
+	var out bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(pcap), &out, &out
+	if err := cmd.Run(); err != nil || replayCount(t, out.String()) != 14 {
+		t.Errorf("udp.pcap on stdin: %v:\n%s", err, out.String())
+	}
+	if got := replayRead(t, stop()); len(got) != 14 {
+		t.Errorf("%d of udp.pcap's 14 frames arrived", len(got))
+	}
+
+	stop = replayCapture(t, b, "ether src "+smac)
 	code, stdout, stderr := runIn(t, a, bin, "replay", "-I", "eth0", "--smac", smac, replayFixture("malformed/truncated-record.pcap"))
 	got := replayRead(t, stop())
 	if code != 1 || replayCount(t, stdout) != 2 || len(got) != 2 {
