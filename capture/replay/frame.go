@@ -122,7 +122,9 @@ func (f *framer) frame(buf []byte, lt layers.LinkType, data []byte) (out []byte,
 		if !isIP(inner, data[min(ipOff, len(data)):]) {
 			return buf, false
 		}
-		out = append(buf, data[ipOff:]...)
+		// Without the link's padding: a raw socket would take it for
+		// part of the packet and make the IPv4 total length cover it.
+		out = append(buf, data[ipOff:ipOff+ipLen(data[ipOff:])]...)
 	case lt == layers.LinkTypeEthernet:
 		out = append(buf, data...)
 		ip = ipOff
@@ -155,6 +157,22 @@ func (f *framer) setMACs(eth []byte, made bool) {
 	case made:
 		copy(eth[6:12], f.ifMAC)
 	}
+}
+
+// ipLen returns the length of the IP packet at the start of p as its
+// header gives it, or len(p) when p holds less, or the header no length.
+func ipLen(p []byte) int {
+	n := len(p)
+	switch {
+	case p[0]>>4 == 4 && len(p) >= 20:
+		n = int(binary.BigEndian.Uint16(p[2:]))
+	case p[0]>>4 == 6 && len(p) >= 40 && binary.BigEndian.Uint16(p[4:]) != 0:
+		n = 40 + int(binary.BigEndian.Uint16(p[4:]))
+	}
+	if n < 20 || n > len(p) {
+		return len(p)
+	}
+	return n
 }
 
 // isIP reports whether p is an IP packet of the version etherType says.

@@ -133,8 +133,8 @@ func TestFrameMACs(t *testing.T) {
 // IPv6 link types, cooked frames of 802.2 and too short for their header.
 func TestLinkHeaders(t *testing.T) {
 	ip4 := ipPacket(1)
-	ip6 := make([]byte, 40)
-	ip6[0] = 0x60
+	ip6 := make([]byte, 48) // 8 bytes of payload
+	ip6[0], ip6[5] = 0x60, 8
 	be := func(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
 	le := func(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
 	cat := func(a, b []byte) []byte { return append(append([]byte(nil), a...), b...) }
@@ -168,6 +168,9 @@ func TestLinkHeaders(t *testing.T) {
 		{"sll short", layers.LinkTypeLinuxSLL, sll(0x0800)[:10], nil},
 		{"ethernet vlan in vlan", layers.LinkTypeEthernet, cat(unhex(t, `0200 0000 0001 0200 0000 0002 88a8 0064 8100 00c8 0800`), ip4), ip4},
 		{"ethernet vlan cut", layers.LinkTypeEthernet, unhex(t, `0200 0000 0001 0200 0000 0002 8100 00`), nil},
+		{"ethernet padded", layers.LinkTypeEthernet, cat(cat(unhex(t, `0200 0000 0001 0200 0000 0002 0800`), ip4), make([]byte, 18)), ip4},
+		{"ipv6 padded", layers.LinkTypeIPv6, cat(ip6, []byte{0, 0, 0}), ip6},
+		{"ipv4 cut short", layers.LinkTypeRaw, ip4[:24], ip4[:24]},
 		{"unknown link type", 147, ip4, nil},
 	} {
 		got, ok := (&framer{out: L3}).frame(nil, tc.lt, tc.data)

@@ -352,10 +352,11 @@ func (r *run) due(ts time.Time, n int) time.Time {
 			r.deadline = r.start.Add(r.cfg.Duration)
 		}
 	}
-	defer func() { r.scheduled++ }()
+	i := r.scheduled
+	r.scheduled++
 	switch {
 	case r.cfg.PPS > 0:
-		return r.start.Add(time.Duration(float64(r.scheduled) / r.cfg.PPS * 1e9))
+		return r.start.Add(time.Duration(float64(i) / r.cfg.PPS * 1e9))
 	case r.cfg.Mbps > 0:
 		at := r.start.Add(time.Duration(r.bits / (r.cfg.Mbps * 1e6) * 1e9))
 		r.bits += float64(n) * 8
