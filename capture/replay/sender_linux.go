@@ -25,6 +25,11 @@ type PacketSender struct {
 	msgs    []sockets.Message
 }
 
+var (
+	_ Sender = (*PacketSender)(nil)
+	_ Sender = (*RawSender)(nil)
+)
+
 // OpenPacket opens a PacketSender on the interface called ifname. It needs
 // CAP_NET_RAW: the error then wraps syscall.EPERM.
 func OpenPacket(ifname string) (*PacketSender, error) {

@@ -32,10 +32,10 @@ Where they go (one of the two is required; both need CAP_NET_RAW):
              destination ff:ff:ff:ff:ff:ff (broadcast, which the far side always
              takes in) unless --dmac, source IFACE's own address unless --smac.
   --l3       bare IP packets through raw sockets (IP_HDRINCL), routed by the kernel
-             by their destination; link headers are dropped and packets that are
-             not IPv4 or IPv6 (ARP, say) are skipped and counted. With -I as well,
-             only through IFACE. The kernel fills in the IPv4 checksum and total
-             length, and an IP id of 0 unless DF is set (raw(7)).
+             by their destination; link headers (and padding) are dropped, and
+             what is not IPv4 or IPv6 (ARP, say) is skipped and counted. With -I
+             too, only through IFACE. The kernel fills in the IPv4 checksum and
+             total length, and an IP id of 0 unless DF is set (raw(7)).
 
 Rewriting (tcprewrite's): --src and --dst take a comma-separated list of rules, the
 first that matches an address wins:
