@@ -13,8 +13,10 @@
 //	Clock         the time, real or virtual
 //
 // The Linux implementations open their sockets through package sockets:
-// a raw ICMP socket when the process may (CAP_NET_RAW), with a classic BPF
-// filter that passes only echo replies carrying its identifier, and
+// a raw ICMP socket when the process may (CAP_NET_RAW), with the kernel's
+// ICMP type filter and, from the first echo reply of another process on,
+// a classic BPF filter that passes only echo replies carrying its
+// identifier (as iputils attaches it), and
 // otherwise the unprivileged ICMP datagram socket that
 // net.ipv4.ping_group_range allows. Round-trip times come from the
 // kernel's receive timestamps (SO_TIMESTAMPNS), and ICMP errors from the

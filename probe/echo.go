@@ -58,9 +58,11 @@ type EchoOptions struct {
 	ID uint16
 }
 
-// EchoFilter is the classic BPF program a raw echo socket carries: it
-// passes echo replies with identifier id and drops every other packet,
-// so other ICMP traffic never reaches the process. An IPv4 raw socket
+// EchoFilter is the classic BPF program a raw echo socket carries once
+// another process's echo reply has reached it (attached then, as iputils
+// does, so that a ping running alone pays nothing per packet): it passes
+// echo replies with identifier id and drops every other packet, so other
+// ICMP traffic no longer reaches the process. An IPv4 raw socket
 // receives the IP header first; an IPv6 one starts at the ICMPv6 header.
 func EchoFilter(v6 bool, id uint16) []bpf.Instruction {
 	reply := uint32(echoType(v6, true))

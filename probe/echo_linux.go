@@ -21,11 +21,14 @@ import (
 type echoSocket struct {
 	s    *sockets.Socket
 	rx   *rxSocket
+	flow *sockets.Flow // to dst: sends, and receives for rx
 	v6   bool
 	raw  bool
 	id   uint16
 	dst  sockets.Addr // boxed once: SendTo takes an interface
 	out  []byte
+	// filtered says EchoFilter is attached: another process's reply came.
+	filtered bool
 }
 
 var _ EchoConn = (*echoSocket)(nil)
@@ -64,11 +67,10 @@ func openEchoSocket(opts *EchoOptions) (*echoSocket, error) {
 			rand.Read(b[:])
 			c.id = binary.BigEndian.Uint16(b[:]) | 1
 		}
-		prog, err := bpf.Assemble(EchoFilter(v6, c.id))
-		if err != nil {
-			return nil, err
-		}
-		c.s, rawErr = sockets.Open(fam, sockets.RAW, proto, &sockets.Config{Filter: prog, LazyPoller: true})
+		// The identifier filter (EchoFilter) is attached when another
+		// process's echo reply first arrives, as iputils does: a filter
+		// costs every packet, and most pings run alone.
+		c.s, rawErr = sockets.Open(fam, sockets.RAW, proto, &sockets.Config{LazyPoller: true})
 		if rawErr == nil {
 			c.raw = true
 			return c, nil
@@ -166,8 +168,8 @@ func (c *echoSocket) setup(opts *EchoOptions) error {
 	if c.raw {
 		// The kernel's own ICMP type filter drops everything but echo
 		// replies before the packet is even copied for this socket (the
-		// BPF filter then checks the identifier). ICMP errors reach the
-		// error queue all the same.
+		// BPF filter, once attached, checks the identifier). ICMP errors
+		// reach the error queue all the same.
 		if err := c.setTypeFilter(); err != nil {
 			return err
 		}
@@ -199,9 +201,24 @@ func (c *echoSocket) setup(opts *EchoOptions) error {
 	if err := s.SetTimestamps(true); err != nil {
 		return err
 	}
-	c.rx = newRx(s)
+	var err error
+	if c.flow, err = s.NewFlow(c.dst, rxBufSize, rxOOBSize); err != nil {
+		return err
+	}
+	if c.rx, err = newRx(s, c.flow); err != nil {
+		return err
+	}
 	c.out = make([]byte, 0, 65536)
 	return nil
+}
+
+// attachFilter attaches EchoFilter for the socket's identifier.
+func (c *echoSocket) attachFilter() error {
+	prog, err := bpf.Assemble(EchoFilter(c.v6, c.id))
+	if err != nil {
+		return err
+	}
+	return c.s.AttachFilter(prog)
 }
 
 // setTypeFilter passes only echo replies: ICMP_FILTER (raw(7)) or
@@ -237,7 +254,7 @@ func (c *echoSocket) Send(ctx context.Context, seq uint16, data []byte) (time.Ti
 	// which is then made again.
 	err := c.rx.send(ctx, func() error {
 		now = time.Now()
-		_, err := c.s.SendTo(ctx, c.out, 0, c.dst)
+		_, err := c.flow.Send(ctx, c.out, 0)
 		return err
 	})
 	return now, err
@@ -262,9 +279,20 @@ func (c *echoSocket) Receive(ctx context.Context, deadline time.Time) (Answer, e
 			if !ok {
 				continue
 			}
-			if a, ok := c.parseReply(m.Data[:min(m.N, len(m.Data))], ia.Addr().Unmap(), m.Time, m.OOB[:m.NN]); ok {
-				return a, nil
+			a, ok := c.parseReply(m.Data[:min(m.N, len(m.Data))], ia.Addr().Unmap(), m.Time, m.OOB[:m.NN])
+			if !ok {
+				continue
 			}
+			if c.raw && len(a.ICMP) >= 8 && binary.BigEndian.Uint16(a.ICMP[4:]) != c.id {
+				// Another process's ping: from now on the kernel keeps
+				// its replies out. Should attaching fail, they are
+				// still dropped here, one by one.
+				if !c.filtered {
+					c.filtered = c.attachFilter() == nil
+				}
+				continue
+			}
+			return a, nil
 		case e.icmpError() != nil:
 			a := Answer{From: e.Offender, TTL: -1, Time: e.Time, Quote: e.Quote, Err: e.icmpError()}
 			if ia, ok := e.Dst.(sockets.InetAddr); ok {

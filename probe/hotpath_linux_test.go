@@ -3,11 +3,14 @@ package probe
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/rawsock/rawsock/internal/netlab"
+	"github.com/rawsock/rawsock/sockets"
 )
 
 // A flood's request and its reply cost no allocation, on either kind of
@@ -49,5 +52,60 @@ func TestEchoAllocatesNothing(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// Two pings in one namespace: each sees only its own replies. The first
+// reply of the other process that reaches a raw socket makes it attach
+// the identifier filter, after which the kernel keeps the other's
+// replies out of the socket altogether.
+func TestEchoFilterAttachedOnForeignReply(t *testing.T) {
+	h := netlab.Loopback(t)
+	for _, dst := range []string{"127.0.0.1", "::1"} {
+		t.Run(dst, func(t *testing.T) {
+			var a, b EchoConn
+			h.MustDo(func() (err error) {
+				opts := EchoOptions{Dst: netip.MustParseAddr(dst), Kind: RawSocket}
+				opts.ID = 0x1111
+				if a, err = OpenEcho(&opts); err != nil {
+					return err
+				}
+				opts.ID = 0x2222
+				b, err = OpenEcho(&opts)
+				return err
+			})
+			defer a.Close()
+			defer b.Close()
+			ctx := context.Background()
+			data := make([]byte, DefaultSize)
+			ping := func(seq uint16) {
+				t.Helper()
+				if _, err := a.Send(ctx, seq, data); err != nil {
+					t.Fatal(err)
+				}
+				ans, err := a.Receive(ctx, time.Now().Add(5*time.Second))
+				if err != nil || binary.BigEndian.Uint16(ans.ICMP[4:]) != 0x1111 {
+					t.Fatalf("a's reply to %d: %x, %v", seq, ans.ICMP, err)
+				}
+			}
+			ping(1)
+			// b's socket holds a's reply; b drops it and attaches the filter.
+			if ans, err := b.Receive(ctx, time.Now().Add(50*time.Millisecond)); !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("b received %x, %v; want nothing (os.ErrDeadlineExceeded)", ans.ICMP, err)
+			}
+			ping(2)
+			// Now the kernel drops a's replies before b's socket queues them.
+			s := b.(interface{ Socket() *sockets.Socket }).Socket()
+			if err := s.RecvMsg(ctx, &sockets.Message{Data: make([]byte, 1500)}, 0); err != sockets.ErrWouldBlock {
+				t.Errorf("b's socket after its filter was attached: got %v, want sockets.ErrWouldBlock", err)
+			}
+			// b's own pings still get through.
+			if _, err := b.Send(ctx, 7, data); err != nil {
+				t.Fatal(err)
+			}
+			if ans, err := b.Receive(ctx, time.Now().Add(5*time.Second)); err != nil || binary.BigEndian.Uint16(ans.ICMP[6:]) != 7 {
+				t.Errorf("b's own reply: %x, %v", ans.ICMP, err)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -233,10 +234,14 @@ type pinger struct {
 
 	start, curTime time.Time
 	now            time.Time // the clock as pinger last read it
-	tokens         time.Duration
-	exitAt         time.Time // set once the last request is out
-	deadlineAt     time.Time
-	exiting        bool
+	// justSent is when the request pinger just sent was handed to the
+	// kernel, which a flood's next call, made at once, takes for the clock
+	// instead of reading it again; zero otherwise.
+	justSent   time.Time
+	tokens     time.Duration
+	exitAt     time.Time // set once the last request is out
+	deadlineAt time.Time
+	exiting    bool
 }
 
 func newPinger(conn EchoConn, cfg *PingConfig, rep PingReporter) *pinger {
@@ -338,6 +343,7 @@ func (p *pinger) run(ctx context.Context) (*PingStats, error) {
 				break
 			}
 		}
+		p.justSent = time.Time{}
 		until := p.now.Add(next) // p.now: the clock as pinger last read it
 
 		for _, t := range []time.Time{p.deadlineAt, p.exitAt} {
@@ -375,7 +381,11 @@ func (p *pinger) run(ctx context.Context) (*PingStats, error) {
 // until the next is: iputils' token bucket, which lets Preload requests go
 // at once and then one per interval.
 func (p *pinger) pinger(ctx context.Context) (time.Duration, error) {
-	now := p.clock.Now()
+	now := p.justSent
+	if now.IsZero() {
+		now = p.clock.Now()
+	}
+	p.justSent = time.Time{}
 	p.now = now
 	if p.exiting || (p.cfg.Count > 0 && p.ntransmitted >= p.cfg.Count && p.cfg.Deadline == 0) {
 		return time.Second, nil
@@ -410,7 +420,11 @@ func (p *pinger) pinger(ctx context.Context) (time.Duration, error) {
 		p.sentAt[seq] = sent.UnixNano()
 		p.ntransmitted++
 		p.rep.Sent(seq)
-		return p.interval - p.tokens, nil
+		next := p.interval - p.tokens
+		if next <= 0 {
+			p.justSent = sent
+		}
+		return next, nil
 	}
 	switch {
 	case errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM):
@@ -513,8 +527,8 @@ func (p *pinger) handle(a *Answer, now time.Time) {
 	}
 	if len(a.ICMP) < p.dataLen+8 {
 		r.Truncated = true
-	} else {
-		for i := timevalLen; i < p.dataLen; i++ {
+	} else if lo := min(timevalLen, p.dataLen); !bytes.Equal(e.Data[lo:p.dataLen], p.data[lo:p.dataLen]) {
+		for i := lo; i < p.dataLen; i++ {
 			if e.Data[i] != p.data[i] {
 				r.WrongByte, r.Want, r.Got = i, p.data[i], e.Data[i]
 				break

@@ -24,20 +24,35 @@ import (
 //
 // The socket stays non-blocking (SetTimeout(0)): a send and a first
 // receive cost one system call each, and only a receive that has to wait
-// goes through the runtime poller with a deadline.
+// goes through the runtime poller with a deadline. Datagrams arrive
+// through a sockets.Flow, whose buffers and msghdr are built once.
 type rxSocket struct {
 	s        *sockets.Socket
-	msg      sockets.Message
+	flow     *sockets.Flow
 	emsg     sockets.Message
-	in, oob  []byte
 	eIn, eOb []byte
 	pending  []rxError
 }
 
-func newRx(s *sockets.Socket) *rxSocket {
+// newRx receives on s through flow, or a receive-only flow of its own when
+// flow is nil.
+func newRx(s *sockets.Socket, flow *sockets.Flow) (*rxSocket, error) {
 	s.SetTimeout(0)
-	return &rxSocket{s: s, in: make([]byte, 65536), oob: make([]byte, 512), eIn: make([]byte, 2048), eOb: make([]byte, 512)}
+	if flow == nil {
+		var err error
+		if flow, err = s.NewFlow(nil, rxBufSize, rxOOBSize); err != nil {
+			return nil, err
+		}
+	}
+	return &rxSocket{s: s, flow: flow, eIn: make([]byte, 2048), eOb: make([]byte, 512)}, nil
 }
+
+// The sizes of a flow's receive buffers: any datagram, and the control
+// messages (a timestamp, a TTL, an extended error) with room to spare.
+const (
+	rxBufSize = 65536
+	rxOOBSize = 512
+)
 
 // An rxError is one entry of the error queue: the extended error, the
 // quoted data (what follows the quoted IP header, or the UDP payload for a
@@ -58,10 +73,8 @@ func (r *rxSocket) next(ctx context.Context, deadline time.Time) (*sockets.Messa
 			r.pending = r.pending[1:]
 			return nil, &e, nil
 		}
-		m := &r.msg
-		*m = sockets.Message{Data: r.in, OOB: r.oob}
-		err := r.s.RecvMsg(ctx, m, 0)
-		if errors.Is(err, sockets.ErrWouldBlock) {
+		m, err := r.flow.Recv(ctx, 0)
+		if err == sockets.ErrWouldBlock {
 			if _, err := r.drain(ctx); err != nil {
 				return nil, nil, err
 			}
@@ -70,8 +83,7 @@ func (r *rxSocket) next(ctx context.Context, deadline time.Time) (*sockets.Messa
 			}
 			r.s.SetTimeout(sockets.NoTimeout)
 			if err = r.s.SetReadDeadline(deadline); err == nil {
-				*m = sockets.Message{Data: r.in, OOB: r.oob}
-				err = r.s.RecvMsg(ctx, m, 0)
+				m, err = r.flow.Recv(ctx, 0)
 			}
 			r.s.SetTimeout(0)
 		}

@@ -161,7 +161,10 @@ func openUDPTrace(opts *TraceOptions) (*udpTrace, error) {
 	for i := range t.data {
 		t.data[i] = byte(0x40 + i%0x40)
 	}
-	t.rx = newRx(s)
+	if t.rx, err = newRx(s, nil); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -337,7 +340,10 @@ func openTCPTrace(opts *TraceOptions) (*tcpTrace, error) {
 		return nil, err
 	}
 	t.dstSock = sockets.Inet(t.dst, 0)
-	t.rx = newRx(s)
+	if t.rx, err = newRx(s, nil); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return t, nil
 }
 

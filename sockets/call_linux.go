@@ -2,6 +2,8 @@ package sockets
 
 import (
 	"context"
+	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -38,6 +40,7 @@ var sysNames = [...]string{
 // made while the spare is in use gets a new one.
 type call struct {
 	kind   callKind
+	quick  bool // a single packet: see sysSendto
 	flags  int
 	b      []byte // sendto, recvfrom
 	withSA bool   // sendto, recvfrom: pass st.sa as the address
@@ -73,13 +76,17 @@ func (s *Socket) getCall(d direction) *call {
 // caller's buffers, which the socket must not keep alive.
 func (s *Socket) putCall(d direction, c *call) {
 	c.b, c.m, c.ms = nil, nil, nil
-	c.h = unix.Msghdr{}
-	c.st.iov = unix.Iovec{}
-	clear(c.hs)
-	for i := range c.sts {
-		c.sts[i].iov = unix.Iovec{}
+	switch c.kind {
+	case callSendmsg, callRecvmsg:
+		c.h = unix.Msghdr{}
+		c.st.iov.Base = nil
+	case callSendmmsg, callRecvmmsg:
+		clear(c.hs)
+		for i := range c.sts {
+			c.sts[i].iov.Base = nil
+		}
+		c.hs, c.sts = c.hs[:0], c.sts[:0]
 	}
-	c.hs, c.sts = c.hs[:0], c.sts[:0]
 	s.calls[d].CompareAndSwap(nil, c)
 }
 
@@ -92,40 +99,48 @@ func (c *call) batch(n int) {
 	c.hs, c.sts = c.hs[:n], c.sts[:n]
 }
 
-// exec makes the system call once.
-func (c *call) exec(fd int) {
-	switch c.kind {
-	case callSendto:
-		var sa *sockaddr
-		if c.withSA {
-			sa = &c.st.sa
-		}
-		c.n, c.err = sysSendto(fd, c.b, c.flags, sa)
-	case callRecvfrom:
-		var sa *sockaddr
-		if c.withSA {
-			sa = &c.st.sa
-		}
-		c.n, c.err = sysRecvfrom(fd, c.b, c.flags, sa)
-	case callSendmsg:
-		c.n, c.err = sysMsg(unix.SYS_SENDMSG, fd, &c.h, c.flags)
-	case callRecvmsg:
-		c.st.rearm(&c.h, c.m)
-		c.n, c.err = sysMsg(unix.SYS_RECVMSG, fd, &c.h, c.flags)
-	case callSendmmsg:
-		c.n, c.err = sysMmsg(unix.SYS_SENDMMSG, fd, c.hs, c.flags)
-	case callRecvmmsg:
-		for i := range c.hs {
-			c.sts[i].rearm(&c.hs[i].Hdr, &c.ms[i])
-		}
-		c.n, c.err = sysMmsg(unix.SYS_RECVMMSG, fd, c.hs, c.flags)
-	}
-}
-
-// once makes the call, again when a signal interrupted it.
+// once makes the system call, again when a signal interrupted it. The
+// single-packet calls are written out here rather than through the
+// sys* helpers: every level of calls costs a request-reply loop.
 func (c *call) once(fd uintptr) {
 	for {
-		c.exec(int(fd))
+		switch c.kind {
+		case callSendto:
+			if c.quick && c.withSA {
+				r, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(unsafe.SliceData(c.b))), uintptr(len(c.b)),
+					uintptr(c.flags), uintptr(unsafe.Pointer(&c.st.sa.b[0])), uintptr(c.st.sa.n))
+				c.n, c.err = int(r), errnoErr(e)
+				break
+			}
+			var sa *sockaddr
+			if c.withSA {
+				sa = &c.st.sa
+			}
+			c.n, c.err = sysSendto(int(fd), c.b, c.flags, sa, c.quick)
+		case callRecvfrom:
+			var sa *sockaddr
+			if c.withSA {
+				sa = &c.st.sa
+			}
+			c.n, c.err = sysRecvfrom(int(fd), c.b, c.flags, sa, c.quick)
+		case callSendmsg:
+			c.n, c.err = sysMsg(unix.SYS_SENDMSG, int(fd), &c.h, c.flags, c.quick)
+		case callRecvmsg:
+			c.st.rearm(&c.h, c.m)
+			if c.quick {
+				r, _, e := syscall.RawSyscall6(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.h)), uintptr(c.flags), 0, 0, 0)
+				c.n, c.err = int(r), errnoErr(e)
+				break
+			}
+			c.n, c.err = sysMsg(unix.SYS_RECVMSG, int(fd), &c.h, c.flags, false)
+		case callSendmmsg:
+			c.n, c.err = sysMmsg(unix.SYS_SENDMMSG, int(fd), c.hs, c.flags)
+		case callRecvmmsg:
+			for i := range c.hs {
+				c.sts[i].rearm(&c.hs[i].Hdr, &c.ms[i])
+			}
+			c.n, c.err = sysMmsg(unix.SYS_RECVMMSG, int(fd), c.hs, c.flags)
+		}
 		if c.err != unix.EINTR {
 			return
 		}
@@ -143,6 +158,7 @@ func (c *call) attempt(fd uintptr) bool {
 // in between. op names the call in errors ("send"), addr is the remote
 // address if any.
 func (s *Socket) do(ctx context.Context, d direction, c *call, op string, addr Addr) error {
+	c.quick = c.kind <= callRecvmsg && (s.typ == DGRAM || s.typ == RAW)
 	nonblock, want, err := s.begin(ctx, d)
 	if err != nil {
 		return err

@@ -36,6 +36,15 @@
 // A Message received with timestamps on (SetTimestamps) carries the kernel's
 // receive time (SO_TIMESTAMPNS) in Message.Time, along with the sender.
 //
+// Hot paths: once a socket has made a call of each kind, SendTo,
+// RecvFromInto, SendMsg, RecvMsg, SendBatch and RecvBatch allocate nothing
+// (a sender seen lately is returned as the same Addr, not a new one). A
+// Flow (NewFlow) is one goroutine's lighter path for a loop of datagrams
+// to and from one peer, with the socket address and the receive msghdr
+// built once. Config.LazyPoller keeps a socket out of the runtime poller
+// (epoll) except while a call waits, which spares a flood the kernel's
+// epoll wakeup for every packet sent or queued.
+//
 // Timeouts (Python's meaning): SetTimeout(NoTimeout) blocks, SetTimeout(0)
 // makes each call one attempt that fails with ErrWouldBlock, and
 // SetTimeout(d) makes every call fail with os.ErrDeadlineExceeded after d.

@@ -72,6 +72,14 @@ func checkAllocs(t *testing.T, ctx context.Context, tx, rx *Socket, to Addr) {
 	t.Helper()
 	msg := []byte("sixteen bytes!!!")
 	buf := make([]byte, 2048)
+	txFlow, err := tx.NewFlow(to, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rxFlow, err := rx.NewFlow(nil, 2048, 128)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := Message{Data: buf, OOB: make([]byte, 128)}
 	out := make([]Message, 8)
 	in := make([]Message, 8)
@@ -95,6 +103,8 @@ func checkAllocs(t *testing.T, ctx context.Context, tx, rx *Socket, to Addr) {
 		{"RecvMsg", func() error { return rx.RecvMsg(ctx, &m, 0) }},
 		{"SendBatch", func() error { _, err := tx.SendBatch(ctx, out, 0); return err }},
 		{"RecvBatch", func() error { _, err := rx.RecvBatch(ctx, in, 0); return err }},
+		{"Flow.Send", func() error { _, err := txFlow.Send(ctx, msg, 0); return err }},
+		{"Flow.Recv", func() error { _, err := rxFlow.Recv(ctx, 0); return err }},
 	}
 	// Each receive is paired with the send before it, so that it never
 	// waits; the batches stay in step because loopback delivers all 8.
@@ -434,5 +444,80 @@ func TestLazyPollerStream(t *testing.T) {
 	}
 	if b := <-got; string(b) != string(big) {
 		t.Errorf("received %d bytes that differ from the %d sent", len(b), len(big))
+	}
+}
+
+// A Flow carries datagrams both ways with the Socket's own semantics:
+// the sender's address, timeouts, contexts, non-blocking mode, Close.
+func TestFlow(t *testing.T) {
+	for _, lazy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("lazy=%v", lazy), func(t *testing.T) {
+			tx, rx, to := udpPair(t, lazy)
+			from, _ := tx.SockName()
+			rx.SetTimestamps(true)
+			out, err := tx.NewFlow(to, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := rx.NewFlow(nil, 8, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := out.Send(bg, []byte("hello"), 0); n != 5 || err != nil {
+				t.Fatalf("Send: %d, %v", n, err)
+			}
+			m, err := in.Recv(bg, 0)
+			if err != nil || string(m.Data[:m.N]) != "hello" || m.Addr != from || m.Time.IsZero() {
+				t.Fatalf("Recv: %q from %v at %v, %v; want hello from %v with a time", m.Data[:m.N], m.Addr, m.Time, err, from)
+			}
+			// A datagram longer than the buffer is cut, and says so.
+			out.Send(bg, []byte("longer than eight"), 0)
+			if m, err = in.Recv(bg, unix.MSG_TRUNC); err != nil || m.N != 17 || m.Flags&unix.MSG_TRUNC == 0 || string(m.Data) != "longer t" {
+				t.Errorf("long datagram: N %d, flags %#x, %q, %v", m.N, m.Flags, m.Data, err)
+			}
+
+			rx.SetTimeout(20 * time.Millisecond)
+			if _, err := in.Recv(bg, 0); !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("timeout: got %v, want os.ErrDeadlineExceeded", err)
+			}
+			rx.SetTimeout(0)
+			if _, err := in.Recv(bg, 0); err != ErrWouldBlock {
+				t.Errorf("non-blocking: got %v, want ErrWouldBlock", err)
+			}
+			rx.SetTimeout(NoTimeout)
+			ctx, cancel := context.WithTimeout(bg, 20*time.Millisecond)
+			defer cancel()
+			if _, err := in.Recv(ctx, 0); err != context.DeadlineExceeded {
+				t.Errorf("context: got %v, want context.DeadlineExceeded", err)
+			}
+			rx.Close()
+			if _, err := in.Recv(bg, 0); !errors.Is(err, net.ErrClosed) {
+				t.Errorf("after Close: got %v, want net.ErrClosed", err)
+			}
+		})
+	}
+	s, _ := listener(t, INET, STREAM, Inet(lo4, 0))
+	if _, err := s.NewFlow(nil, 64, 0); err == nil {
+		t.Error("a flow on a stream socket: got no error")
+	}
+	u := mustOpen(t, INET, DGRAM, 0)
+	if _, err := u.NewFlow(Unix("/x"), 64, 0); err == nil {
+		t.Error("a flow to a unix address from an inet socket: got no error")
+	}
+}
+
+// A receive into an empty buffer after one into a full one must not use
+// the first one's buffer: the call state is reused between calls.
+func TestRecvMsgEmptyAfterFull(t *testing.T) {
+	tx, rx, to := udpPair(t, false)
+	tx.SendTo(bg, []byte("one"), 0, to)
+	tx.SendTo(bg, []byte("two"), 0, to)
+	m := Message{Data: make([]byte, 16)}
+	if err := rx.RecvMsg(bg, &m, 0); err != nil || string(m.Data[:m.N]) != "one" {
+		t.Fatalf("first: %q, %v", m.Data[:m.N], err)
+	}
+	m = Message{}
+	if err := rx.RecvMsg(bg, &m, unix.MSG_TRUNC); err != nil || m.N != 3 || m.Flags&unix.MSG_TRUNC == 0 {
+		t.Errorf("into no buffer: N %d, flags %#x, %v; want 3, MSG_TRUNC, nil", m.N, m.Flags, err)
 	}
 }

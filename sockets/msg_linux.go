@@ -47,6 +47,7 @@ type msgState struct {
 // destination to encode.
 func (st *msgState) setup(h *unix.Msghdr, m *Message, family Family, toSend bool) error {
 	*h = unix.Msghdr{}
+	st.iov = unix.Iovec{}
 	if len(m.Data) > 0 {
 		st.iov.Base = &m.Data[0]
 		st.iov.SetLen(len(m.Data))

@@ -34,6 +34,8 @@ type Socket struct {
 	calls [2]atomic.Pointer[call] // a spare call per direction
 	from  addrCache               // senders decoded lately
 
+	easy atomic.Uint32 // a common case begin handles without mu
+
 	mu      sync.Mutex
 	timeout time.Duration         // NoTimeout, 0 (non-blocking) or the per-call limit
 	dl      [2]deadline           // reading, writing
@@ -48,6 +50,15 @@ type deadline struct {
 }
 
 type direction int
+
+// The cases begin settles without taking the socket's lock: the socket is
+// non-blocking, or it blocks with no deadline anywhere (the poller's
+// included). settleLocked keeps Socket.easy up to date.
+const (
+	easyNone     = iota // take the lock
+	easyNonBlock        // timeout 0
+	easyBlock           // NoTimeout, no deadline set or applied
+)
 
 const (
 	reading direction = iota
@@ -155,7 +166,9 @@ func newSocket(fd int, family Family, typ Type, proto int) (*Socket, error) {
 		f.Close()
 		return nil, err
 	}
-	return &Socket{fd: fd, f: f, rc: rc, family: family, typ: typ, proto: proto, timeout: NoTimeout}, nil
+	s := &Socket{fd: fd, f: f, rc: rc, family: family, typ: typ, proto: proto, timeout: NoTimeout}
+	s.easy.Store(easyBlock)
+	return s, nil
 }
 
 // Close closes the socket, waking every call blocked on it with
@@ -207,6 +220,7 @@ func (s *Socket) SetTimeout(d time.Duration) {
 	}
 	s.mu.Lock()
 	s.timeout = d
+	s.settleLocked()
 	s.mu.Unlock()
 }
 
@@ -233,6 +247,7 @@ func (s *Socket) SetBlocking(block bool) {
 func (s *Socket) SetDeadline(t time.Time) error {
 	s.mu.Lock()
 	s.dl[reading].user, s.dl[writing].user = t, t
+	s.settleLocked()
 	s.mu.Unlock()
 	return nil
 }
@@ -241,6 +256,7 @@ func (s *Socket) SetDeadline(t time.Time) error {
 func (s *Socket) SetReadDeadline(t time.Time) error {
 	s.mu.Lock()
 	s.dl[reading].user = t
+	s.settleLocked()
 	s.mu.Unlock()
 	return nil
 }
@@ -249,6 +265,7 @@ func (s *Socket) SetReadDeadline(t time.Time) error {
 func (s *Socket) SetWriteDeadline(t time.Time) error {
 	s.mu.Lock()
 	s.dl[writing].user = t
+	s.settleLocked()
 	s.mu.Unlock()
 	return nil
 }
@@ -260,6 +277,14 @@ func (s *Socket) SetWriteDeadline(t time.Time) error {
 func (s *Socket) begin(ctx context.Context, d direction) (nonblock bool, want time.Time, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, time.Time{}, err
+	}
+	switch s.easy.Load() {
+	case easyNonBlock:
+		return true, time.Time{}, nil
+	case easyBlock:
+		if _, ok := ctx.Deadline(); !ok {
+			return false, time.Time{}, nil
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -295,7 +320,20 @@ func (s *Socket) applyLocked(d direction, t time.Time) error {
 		return s.pollError(context.Background(), err)
 	}
 	s.dl[d].applied = t
+	s.settleLocked()
 	return nil
+}
+
+// settleLocked records whether begin may skip the lock.
+func (s *Socket) settleLocked() {
+	var e uint32 = easyNone
+	switch {
+	case s.timeout == 0:
+		e = easyNonBlock
+	case s.timeout == NoTimeout && s.dl[reading] == deadline{} && s.dl[writing] == deadline{}:
+		e = easyBlock
+	}
+	s.easy.Store(e)
 }
 
 func earliest(a, b time.Time) time.Time {

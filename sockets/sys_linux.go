@@ -47,31 +47,57 @@ func sysName(trap uintptr, fd int, sa *sockaddr) error {
 	return errnoErr(e)
 }
 
+// The single-packet calls below take quick: a call on a non-blocking
+// datagram or raw socket, which never sleeps, is made without telling the
+// scheduler (RawSyscall), as the runtime makes its own non-blocking
+// calls. Told, the scheduler's monitor sees a busy sender always "in a
+// system call" and keeps taking its processor away, which costs a ping
+// flood more than its system calls. Stream sends may copy megabytes and
+// batches may carry a thousand packets: those always tell the scheduler.
+
 // sendto(2); a nil sa is send(2).
-func sysSendto(fd int, b []byte, flags int, sa *sockaddr) (int, error) {
+func sysSendto(fd int, b []byte, flags int, sa *sockaddr, quick bool) (int, error) {
 	var p unsafe.Pointer
 	var n uint32
 	if sa != nil {
 		p, n = sa.ptr(), sa.n
 	}
-	r, _, e := syscall.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), uintptr(flags), uintptr(p), uintptr(n))
+	var r uintptr
+	var e syscall.Errno
+	if quick {
+		r, _, e = syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), uintptr(flags), uintptr(p), uintptr(n))
+	} else {
+		r, _, e = syscall.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), uintptr(flags), uintptr(p), uintptr(n))
+	}
 	return int(r), errnoErr(e)
 }
 
 // recvfrom(2); a nil sa is recv(2).
-func sysRecvfrom(fd int, b []byte, flags int, sa *sockaddr) (int, error) {
+func sysRecvfrom(fd int, b []byte, flags int, sa *sockaddr, quick bool) (int, error) {
 	var p, lp unsafe.Pointer
 	if sa != nil {
 		sa.reset()
 		p, lp = sa.ptr(), unsafe.Pointer(&sa.n)
 	}
-	r, _, e := syscall.Syscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), uintptr(flags), uintptr(p), uintptr(lp))
+	var r uintptr
+	var e syscall.Errno
+	if quick {
+		r, _, e = syscall.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), uintptr(flags), uintptr(p), uintptr(lp))
+	} else {
+		r, _, e = syscall.Syscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), uintptr(flags), uintptr(p), uintptr(lp))
+	}
 	return int(r), errnoErr(e)
 }
 
 // sendmsg(2) or recvmsg(2)
-func sysMsg(trap uintptr, fd int, h *unix.Msghdr, flags int) (int, error) {
-	r, _, e := syscall.Syscall(trap, uintptr(fd), uintptr(unsafe.Pointer(h)), uintptr(flags))
+func sysMsg(trap uintptr, fd int, h *unix.Msghdr, flags int, quick bool) (int, error) {
+	var r uintptr
+	var e syscall.Errno
+	if quick {
+		r, _, e = syscall.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(h)), uintptr(flags))
+	} else {
+		r, _, e = syscall.Syscall(trap, uintptr(fd), uintptr(unsafe.Pointer(h)), uintptr(flags))
+	}
 	return int(r), errnoErr(e)
 }
 
