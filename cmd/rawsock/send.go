@@ -447,6 +447,7 @@ func (s *sender) loop() error {
 			return err
 		}
 		var sentAt time.Time
+		went := 0
 		for _, p := range pkts {
 			sentAt = time.Now()
 			if err := s.w.send(ctx, p, s.first); err != nil {
@@ -455,9 +456,13 @@ func (s *sender) loop() error {
 				}
 				return fmt.Errorf("send: %w", err)
 			}
+			went++
 			if err := s.record(sentAt, p); err != nil {
 				return err
 			}
+		}
+		if went == 0 {
+			break // interrupted before the packet went: not sent
 		}
 		s.sent++
 		line := sentJSON{N: s.sent, Sent: describe(s.b.Bytes(), s.first), Len: len(s.b.Bytes())}
@@ -690,7 +695,8 @@ func (f *floodWorker) run(ctx context.Context) error {
 			n, err := f.w.sendBatch(ctx, pkts[off:], f.s.first)
 			if err != nil {
 				if ctx.Err() != nil {
-					return nil
+					pkts = pkts[:off] // what went before the interruption, for the file
+					break
 				}
 				return fmt.Errorf("send: %w", err)
 			}
@@ -744,9 +750,13 @@ func openSocketWire(first, iface string, reply bool) (w wire, err error) {
 			sw.close()
 		}
 	}()
+	// The sending socket stays out of the runtime poller until it has to
+	// wait: in the poller, every packet it sends costs an epoll wakeup
+	// when the kernel frees the packet's buffer.
+	lazy := &sockets.Config{LazyPoller: true}
 	switch first {
 	case "ether":
-		if sw.out, err = sockets.OpenPacket(iface, sockets.RAW, 0, nil); err != nil {
+		if sw.out, err = sockets.OpenPacket(iface, sockets.RAW, 0, lazy); err != nil {
 			return nil, err
 		}
 		if sw.ifindex, err = sockets.InterfaceIndex(iface); err != nil {
@@ -757,7 +767,7 @@ func openSocketWire(first, iface string, reply bool) (w wire, err error) {
 		if first == "ip6" {
 			family = sockets.INET6
 		}
-		if sw.out, err = sockets.Open(family, sockets.RAW, sockets.ProtoRaw, nil); err != nil {
+		if sw.out, err = sockets.Open(family, sockets.RAW, sockets.ProtoRaw, lazy); err != nil {
 			return nil, err
 		}
 		if err = sw.out.SetHeaderIncluded(true); err != nil {
