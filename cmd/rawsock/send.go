@@ -46,6 +46,10 @@ expression's packets again as needed. --reply waits for each packet's answer (th
 reply, the TCP or UDP answer from the port it went to, or an ICMP error quoting it) and
 prints it with the round-trip time; the exit status is 1 when nothing answered.
 
+SIGINT or SIGTERM stops sending early: the count of packets sent so far is printed,
+the -w file holds exactly those, and the exit status is what it would have been
+(0, or 1 with --reply when nothing answered).
+
 Examples:
   rawsock send --dry-run 'ip(dst=192.0.2.1)/icmp()/raw(load="hello")'
   rawsock send --dry-run -w syn.pcap 'ip(dst=192.0.2.1)/tcp(dport=20-25, flags=S)'

@@ -7,6 +7,8 @@ package main
 // its help gives.
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket"
+
+	"github.com/rawsock/rawsock/capture"
 	"github.com/rawsock/rawsock/internal/netlab"
 )
 
@@ -231,4 +236,84 @@ func binaryPID(t *testing.T, cmd *exec.Cmd) int {
 	}
 	t.Fatalf("no rawsock process under pid %d", pid)
 	return 0
+}
+
+// stallingWire takes room packets, then stalls as a raw socket with a full
+// buffer does, and the signal comes while it waits: it cancels the
+// command's context and returns the context's error.
+type stallingWire struct {
+	room   int
+	cancel context.CancelFunc
+}
+
+func (w *stallingWire) send(ctx context.Context, p []byte, first gopacket.LayerType) error {
+	_, err := w.sendBatch(ctx, [][]byte{p}, first)
+	return err
+}
+
+func (w *stallingWire) sendBatch(ctx context.Context, ps [][]byte, _ gopacket.LayerType) (int, error) {
+	n := min(len(ps), w.room)
+	if n == 0 {
+		w.cancel()
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+	w.room -= n
+	return n, nil
+}
+
+func (w *stallingWire) recv(ctx context.Context, _ []byte) (int, time.Time, gopacket.LayerType, error) {
+	<-ctx.Done()
+	return 0, time.Time{}, 0, ctx.Err()
+}
+
+func (w *stallingWire) close() error { return nil }
+
+// TestSendInterruptedCount: a signal that ends send while the socket
+// stalls leaves the count printed and the file in agreement with what
+// went: no packet counted that never left, none sent but left out of the
+// file.
+func TestSendInterruptedCount(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		room int // packets the wire takes before it stalls
+		want string
+	}{
+		{"paced", []string{"-c", "100", "--rate", "100000"}, 5, "sent 5 packets\n"},
+		// Two batches: 64 packets, then 10 of the next 64 before the stall.
+		{"flood", []string{"--flood", "-c", "1000"}, 74, "sent 74 packets in "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			old := openWire
+			openWire = func(string, string, bool) (wire, error) { return &stallingWire{room: tt.room, cancel: cancel}, nil }
+			defer func() { openWire = old }()
+			file := filepath.Join(t.TempDir(), "sent.pcap")
+			args := append(append([]string{"send"}, tt.args...), "-w", file, "ip(src=198.51.100.2, dst=203.0.113.2)/udp(dport=9)")
+			var stdout, stderr bytes.Buffer
+			if code := run(ctx, args, strings.NewReader(""), &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), tt.want) {
+				t.Errorf("status %d, stdout %q, stderr %q; want 0 and %q", code, stdout.String(), stderr.String(), tt.want)
+			}
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			r, err := capture.NewReader(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for ; ; n++ {
+				if _, _, err := r.ReadPacket(); err != nil {
+					break
+				}
+			}
+			if n != tt.room {
+				t.Errorf("the file holds %d packets, want the %d that went", n, tt.room)
+			}
+		})
+	}
 }
