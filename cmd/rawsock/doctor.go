@@ -107,10 +107,12 @@ type hostCheck struct {
 	What string `json:"what"`
 	OK   bool   `json:"ok"`
 	// Needed is false for what rawsock can do without: the ICMP datagram
-	// socket when raw sockets open.
-	Needed bool   `json:"needed"`
-	Error  string `json:"error,omitempty"`
-	Fix    string `json:"fix,omitempty"`
+	// socket when raw sockets open, CAP_NET_ADMIN always.
+	Needed bool `json:"needed"`
+	// Note says why a check that failed does not matter.
+	Note  string `json:"note,omitempty"`
+	Error string `json:"error,omitempty"`
+	Fix   string `json:"fix,omitempty"`
 }
 
 type hostInterface struct {
@@ -165,8 +167,9 @@ func examineHost() *hostReport {
 		})
 	// Unprivileged ping matters only when raw ICMP sockets are refused.
 	r.Checks[3].Needed = !r.Checks[0].OK
-	admin := hostCheck{Name: "net-admin", What: "CAP_NET_ADMIN (promiscuous capture, SO_BINDTODEVICE)",
-		OK: eff&(1<<capNetAdmin) != 0, Needed: true}
+	r.Checks[3].Note = "not needed: raw sockets work"
+	admin := hostCheck{Name: "net-admin", What: "CAP_NET_ADMIN (receive buffers beyond net.core.rmem_max for sniff and scan)",
+		OK: eff&(1<<capNetAdmin) != 0, Note: "optional: buffers stay within net.core.rmem_max"}
 	if !admin.OK {
 		admin.Error, admin.Fix = "capability CAP_NET_ADMIN is not effective", setcap
 	}
@@ -212,7 +215,7 @@ func (r *hostReport) print(w io.Writer) {
 		case !c.OK && c.Needed:
 			state = "missing"
 		case !c.OK:
-			state, note = "off", " — not needed: raw sockets work"
+			state, note = "off", " — "+c.Note
 		}
 		fmt.Fprintf(tw, "  %s\t%s%s\n", state, c.What, note)
 	}

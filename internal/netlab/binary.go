@@ -24,16 +24,16 @@ func Binary(t testing.TB) string {
 	t.Helper()
 	build.once.Do(func() {
 		// One binary per test package, rebuilt on every run at the same
-		// path, so test runs leave nothing behind to clean up.
+		// path, so test runs leave nothing behind to clean up. The
+		// directory is world-readable: tests run the binary as nobody.
 		wd, _ := os.Getwd()
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			cache = os.TempDir()
-		}
 		sum := sha256.Sum256([]byte(wd))
-		dir := filepath.Join(cache, "rawsock-test", hex.EncodeToString(sum[:6]))
+		dir := filepath.Join(os.TempDir(), "rawsock-test-bin", hex.EncodeToString(sum[:6]))
 		if build.err = os.MkdirAll(dir, 0o755); build.err != nil {
 			return
+		}
+		for d := dir; d != os.TempDir(); d = filepath.Dir(d) {
+			os.Chmod(d, 0o755)
 		}
 		build.path = filepath.Join(dir, "rawsock")
 		cmd := exec.Command("go", "build", "-o", build.path, "github.com/rawsock/rawsock/cmd/rawsock")
