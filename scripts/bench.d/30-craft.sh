@@ -88,7 +88,7 @@ else
 		c1=$(craft_counter "$2")
 		cpu=$(echo "$out" | sed -n 's/^cpu //p')
 		echo "$c0 $c1 $t0 $t1 ${cpu:-0 0} ${claimed:-0}" |
-			awk '{n = $2 - $1; printf "%.0f %.2f %d %d\n", n / ($4 - $3), n > 0 ? ($5 + $6) * 1e6 / n : 0, $7, n}'
+			awk '{n = $2 - $1; printf "%.0f %.2f %d %d\n", n / ($4 - $3), (n > 0 ? ($5 + $6) * 1e6 / n : 0), $7, n}'
 	}
 	for what in syn reply; do
 		: >"$craft_tmp/$what.rawsock"
