@@ -173,6 +173,8 @@ func (s *Socket) do(ctx context.Context, d direction, c *call, op string, addr A
 		if err := s.await(ctx, d, want, c.attemptFn); err != nil {
 			return s.pollError(ctx, err)
 		}
+	} else if s.lazy {
+		s.noWait()
 	}
 	if c.err != nil {
 		return s.opError(op, sysNames[c.kind], addr, c.err)

@@ -312,7 +312,7 @@ func epollTargets(t *testing.T) map[int]bool {
 }
 
 // A LazyPoller socket is not in the poller (the kernel's epoll lists say
-// so) until a call waits, and leaves it when the wait is over.
+// so) until a call waits, and leaves it once calls stop waiting.
 func TestLazyPollerStaysOut(t *testing.T) {
 	tx, rx, to := udpPair(t, true)
 	polled, _, _ := udpPair(t, false)
@@ -343,8 +343,20 @@ func TestLazyPollerStaysOut(t *testing.T) {
 	if err := <-got; err != nil {
 		t.Fatalf("waiting receive: %v", err)
 	}
+	// It stays while waits may come again, and leaves after
+	// lazyDropAfter calls in a row that did not wait.
+	buf := make([]byte, 16)
+	for i := range lazyDropAfter {
+		if n := len(epollTargets(t)); n != before+1 {
+			t.Fatalf("after %d calls without a wait: %d descriptors in the poller, want %d", i, n, before+1)
+		}
+		tx.SendTo(bg, []byte("y"), 0, to)
+		if _, _, err := rx.RecvFromInto(bg, buf, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if n := len(epollTargets(t)); n != before {
-		t.Errorf("after the wait: %d descriptors in the poller, want %d", n, before)
+		t.Errorf("after %d calls without a wait: %d descriptors in the poller, want %d", lazyDropAfter, n, before)
 	}
 	if fl, _ := unix.FcntlInt(uintptr(rx.Fileno()), unix.F_GETFL, 0); fl&unix.O_NONBLOCK == 0 {
 		t.Error("a lazy socket's descriptor is not non-blocking")

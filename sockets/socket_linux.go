@@ -31,15 +31,17 @@ type Socket struct {
 	closed    atomic.Bool
 
 	lazy  bool                    // Config.LazyPoller: f is not in the poller
+	quick atomic.Int32            // a lazy socket's calls done without waiting since its last wait
 	calls [2]atomic.Pointer[call] // a spare call per direction
 	from  addrCache               // senders decoded lately
 
 	easy atomic.Uint32 // a common case begin handles without mu
 
 	mu      sync.Mutex
-	timeout time.Duration         // NoTimeout, 0 (non-blocking) or the per-call limit
-	dl      [2]deadline           // reading, writing
-	waits   map[*os.File]struct{} // a lazy socket's descriptors in the poller for a wait
+	timeout time.Duration          // NoTimeout, 0 (non-blocking) or the per-call limit
+	dl      [2]deadline            // reading, writing
+	lw      *waitFile              // a lazy socket's descriptor in the poller, if any
+	lws     map[*waitFile]struct{} // every one not closed yet, for Close
 }
 
 // deadline is what the user asked for in one direction and what was last
@@ -176,13 +178,7 @@ func newSocket(fd int, family Family, typ Type, proto int) (*Socket, error) {
 func (s *Socket) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
-		s.mu.Lock()
-		waits := s.waits
-		s.waits = nil
-		s.mu.Unlock()
-		for wf := range waits {
-			wf.Close()
-		}
+		s.closeWaitFiles()
 		if err := s.f.Close(); err != nil {
 			s.closeErr = s.opError("close", "close", nil, err)
 		}
@@ -370,63 +366,6 @@ func (s *Socket) await(ctx context.Context, d direction, want time.Time, attempt
 		return s.rc.Read(attempt)
 	}
 	return s.rc.Write(attempt)
-}
-
-// awaitLazy waits on a LazyPoller socket: a duplicate of its descriptor
-// joins the poller for this wait only, with the call's deadline, and
-// leaves it when the wait ends. Close closes the duplicates too, which
-// wakes their waits.
-func (s *Socket) awaitLazy(ctx context.Context, d direction, want time.Time, attempt func(fd uintptr) bool) error {
-	var dup int
-	var dupErr error
-	if err := s.rc.Control(func(fd uintptr) {
-		dup, dupErr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
-	}); err != nil {
-		return err
-	}
-	if dupErr != nil {
-		return os.NewSyscallError("fcntl", dupErr)
-	}
-	// The duplicate shares O_NONBLOCK, so os.NewFile puts it in the poller.
-	wf := os.NewFile(uintptr(dup), "socket wait")
-	s.mu.Lock()
-	if s.closed.Load() {
-		s.mu.Unlock()
-		wf.Close()
-		return net.ErrClosed
-	}
-	if s.waits == nil {
-		s.waits = make(map[*os.File]struct{})
-	}
-	s.waits[wf] = struct{}{}
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.waits, wf)
-		s.mu.Unlock()
-		wf.Close()
-	}()
-	set := wf.SetWriteDeadline
-	if d == reading {
-		set = wf.SetReadDeadline
-	}
-	if !want.IsZero() {
-		if err := set(want); err != nil {
-			return err
-		}
-	}
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { set(pastDeadline) })
-		defer stop()
-	}
-	rc, err := wf.SyscallConn()
-	if err != nil {
-		return err
-	}
-	if d == reading {
-		return rc.Read(attempt)
-	}
-	return rc.Write(attempt)
 }
 
 // io runs one system call fn until it stops saying EAGAIN, waiting on the

@@ -105,17 +105,17 @@ type Config struct {
 	Promiscuous bool
 
 	// LazyPoller keeps the socket out of Go's runtime poller except while
-	// a call waits. A descriptor in the poller (epoll) makes the kernel
-	// run a wakeup callback for every packet the socket queues and for
-	// every sent packet whose buffer it frees: on a loopback, where the
-	// kernel answers within the sender's own system call, that is a tenth
-	// or more of the cost of a packet. A LazyPoller socket's calls that
-	// complete at once cost their system call and nothing else; a call
-	// that has to wait puts a duplicate descriptor into the poller for
-	// that wait only, a few system calls more. Timeouts, deadlines,
-	// contexts and Close work as on any socket. Worth it for floods and
-	// request-reply loops that rarely wait (ping -f); not for sockets
-	// that mostly wait.
+	// calls wait. A descriptor in the poller (epoll) makes the kernel run
+	// a wakeup callback for every packet the socket queues and for every
+	// sent packet whose buffer it frees: on a loopback, where the kernel
+	// answers within the sender's own system call, that is a tenth to a
+	// quarter of the cost of a packet. A LazyPoller socket's calls that
+	// complete at once cost their system call and nothing else; when a
+	// call has to wait, a duplicate of the descriptor joins the poller
+	// (a few system calls), and it stays there while calls keep waiting,
+	// until 64 calls in a row have not. Timeouts, deadlines, contexts and
+	// Close work as on any socket. Worth it for floods and request-reply
+	// loops (ping -f); a socket that always waits gains nothing.
 	LazyPoller bool
 }
 
