@@ -3,6 +3,8 @@ package capture
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/rawsock/rawsock/internal/csum"
 )
 
 // ipProtoName is tcpdump's name of an IP protocol in "proto TCP (6)".
@@ -488,20 +490,7 @@ done:
 
 // checksum is the Internet checksum of b added to the partial sum init;
 // 0 means correct for data that includes its checksum field.
-func checksum(b []byte, init uint32) uint16 {
-	sum := init
-	for len(b) >= 2 {
-		sum += uint32(b[0])<<8 | uint32(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		sum += uint32(b[0]) << 8
-	}
-	for sum>>16 != 0 {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
-}
+func checksum(b []byte, init uint64) uint16 { return csum.Fold(csum.Sum(b, init)) }
 
 // shouldBe is the checksum field that would have made the sum come out
 // right, given the field and the checksum computed over the data with it.
@@ -512,29 +501,15 @@ func shouldBe(field, sum uint16) uint16 {
 	return uint16(v)
 }
 
-// pseudoSum is the partial checksum of the TCP/UDP/ICMPv6 pseudo-header.
-func pseudoSum(ip *ipInfo, proto uint8, length int) uint32 {
-	var sum uint32
-	add := func(b []byte) {
-		for i := 0; i+1 < len(b); i += 2 {
-			sum += uint32(b[i])<<8 | uint32(b[i+1])
-		}
-	}
+// pseudoSum is the partial checksum of the TCP/UDP/ICMPv6 pseudo-header;
+// behind an IPv6 routing header the destination is the route's last one.
+func pseudoSum(ip *ipInfo, proto uint8, length int) uint64 {
 	if ip.v4 != nil {
-		s, d := ip.src.As4(), ip.dst.As4()
-		add(s[:])
-		add(d[:])
-	} else {
-		dst := ip.dst
-		if ip.finalDst.IsValid() {
-			dst = ip.finalDst
-		}
-		s, d := ip.src.As16(), dst.As16()
-		add(s[:])
-		add(d[:])
+		return csum.Pseudo(ip.src.Unmap(), ip.dst.Unmap(), proto, length)
 	}
-	sum += uint32(proto)
-	sum += uint32(length) & 0xffff
-	sum += uint32(length) >> 16
-	return sum
+	dst := ip.dst
+	if ip.finalDst.IsValid() {
+		dst = ip.finalDst
+	}
+	return csum.Pseudo(netip.AddrFrom16(ip.src.As16()), dst, proto, length)
 }

@@ -22,12 +22,13 @@
 package craft
 
 import (
-	"encoding/binary"
 	"errors"
 	"net/netip"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/rawsock/rawsock/internal/csum"
 )
 
 // Keep marks the computed fields of a layer that SerializeTo writes as they
@@ -168,47 +169,12 @@ func protocolOf(next gopacket.SerializableLayer, none uint8) uint8 {
 // A pseudoHeader is a network layer whose addresses go into the checksum
 // of the transport layer it carries (RFC 793, RFC 8200 section 8.1).
 type pseudoHeader interface {
-	pseudoSum(proto uint8, length int) uint32
-}
-
-// sum adds b to the one's-complement sum s, 16 bits at a time.
-func sum(b []byte, s uint32) uint32 {
-	for len(b) >= 8 {
-		s += uint32(binary.BigEndian.Uint16(b)) + uint32(binary.BigEndian.Uint16(b[2:])) +
-			uint32(binary.BigEndian.Uint16(b[4:])) + uint32(binary.BigEndian.Uint16(b[6:]))
-		b = b[8:]
-	}
-	for len(b) >= 2 {
-		s += uint32(binary.BigEndian.Uint16(b))
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		s += uint32(b[0]) << 8
-	}
-	return s
-}
-
-// fold folds a one's-complement sum to 16 bits and complements it.
-func fold(s uint32) uint16 {
-	for s > 0xffff {
-		s = s>>16 + s&0xffff
-	}
-	return ^uint16(s)
+	pseudoSum(proto uint8, length int) uint64
 }
 
 // Checksum is the Internet checksum of b (RFC 1071), as it goes into an
 // IPv4, ICMP or IGMP header whose checksum bytes are zero.
-func Checksum(b []byte) uint16 { return fold(sum(b, 0)) }
-
-// addrSum adds an address's bytes to s.
-func addrSum(a netip.Addr, s uint32) uint32 {
-	if a.Is4() {
-		b := a.As4()
-		return s + (uint32(b[0])<<8 | uint32(b[1])) + (uint32(b[2])<<8 | uint32(b[3]))
-	}
-	b := a.As16()
-	return sum(b[:], s)
-}
+func Checksum(b []byte) uint16 { return csum.Checksum(b) }
 
 // put4 writes an IPv4 address, or zeros when a is not one.
 func put4(b []byte, a netip.Addr) {

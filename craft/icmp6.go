@@ -5,6 +5,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/rawsock/rawsock/internal/csum"
 )
 
 // ICMPv6 is an ICMPv6 message (RFC 4443). The second word holds ID and Seq
@@ -53,11 +55,11 @@ func (m *ICMPv6) SerializeTo(b gopacket.SerializeBuffer, opts gopacket.Serialize
 	}
 	if opts.ComputeChecksums && m.Keep&KeepChecksum == 0 {
 		h[2], h[3] = 0, 0
-		var s uint32
+		var s uint64
 		if m.net != nil {
 			s = m.net.pseudoSum(58, len(b.Bytes()))
 		}
-		m.Checksum = fold(sum(b.Bytes(), s))
+		m.Checksum = csum.Fold(csum.Sum(b.Bytes(), s))
 	}
 	binary.BigEndian.PutUint16(h[2:], m.Checksum)
 	return nil

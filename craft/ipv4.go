@@ -6,6 +6,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/rawsock/rawsock/internal/csum"
 )
 
 // IPv4 flag bits, as they sit in the 3-bit Flags field.
@@ -81,14 +83,12 @@ func (ip *IPv4) SerializeTo(b gopacket.SerializeBuffer, opts gopacket.SerializeO
 // pseudoSum is the sum of the IPv4 pseudo-header. When a source route
 // option is present the destination is the route's last hop, the address
 // the final receiver checks the sum against (as scapy's in4_pseudoheader).
-func (ip *IPv4) pseudoSum(proto uint8, length int) uint32 {
+func (ip *IPv4) pseudoSum(proto uint8, length int) uint64 {
 	dst := ip.Dst
 	if d, ok := sourceRouteEnd(ip.Options); ok {
 		dst = d
 	}
-	s := addrSum(ip.Src.Unmap(), 0)
-	s = addrSum(dst.Unmap(), s)
-	return s + uint32(proto) + uint32(length)
+	return csum.Pseudo(ip.Src.Unmap(), dst.Unmap(), proto, length)
 }
 
 // decodeIPv4 reads an IPv4 header. When trail is set (an Ethernet frame

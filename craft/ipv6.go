@@ -6,6 +6,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/rawsock/rawsock/internal/csum"
 )
 
 // IPv6 is an IPv6 header (RFC 8200). Length (the payload length) is
@@ -49,10 +51,8 @@ func (ip *IPv6) SerializeTo(b gopacket.SerializeBuffer, opts gopacket.SerializeO
 	return nil
 }
 
-func (ip *IPv6) pseudoSum(proto uint8, length int) uint32 {
-	s := addrSum(ip.Src, 0)
-	s = addrSum(ip.Dst, s)
-	return s + uint32(length>>16) + uint32(length&0xffff) + uint32(proto)
+func (ip *IPv6) pseudoSum(proto uint8, length int) uint64 {
+	return csum.Pseudo(ip.Src, ip.Dst, proto, length)
 }
 
 // decodeIPv6 reads an IPv6 header; trail as for decodeIPv4.

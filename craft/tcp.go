@@ -5,6 +5,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/rawsock/rawsock/internal/csum"
 )
 
 // TCP flag bits, as they sit in the 9-bit Flags field.
@@ -69,11 +71,11 @@ func (t *TCP) SerializeTo(b gopacket.SerializeBuffer, opts gopacket.SerializeOpt
 	clear(h[20+n:])
 	if opts.ComputeChecksums && t.Keep&KeepChecksum == 0 {
 		h[16], h[17] = 0, 0
-		var s uint32
+		var s uint64
 		if t.net != nil {
 			s = t.net.pseudoSum(6, len(b.Bytes()))
 		}
-		t.Checksum = fold(sum(b.Bytes(), s))
+		t.Checksum = csum.Fold(csum.Sum(b.Bytes(), s))
 	}
 	binary.BigEndian.PutUint16(h[16:], t.Checksum)
 	return nil

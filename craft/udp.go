@@ -5,6 +5,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/rawsock/rawsock/internal/csum"
 )
 
 // UDP is a UDP header (RFC 768). Length and Checksum are computed unless
@@ -42,11 +44,11 @@ func (u *UDP) SerializeTo(b gopacket.SerializeBuffer, opts gopacket.SerializeOpt
 	binary.BigEndian.PutUint16(h[4:], u.Length)
 	if opts.ComputeChecksums && u.Keep&KeepChecksum == 0 {
 		h[6], h[7] = 0, 0
-		var s uint32
+		var s uint64
 		if u.net != nil {
 			s = u.net.pseudoSum(17, n)
 		}
-		c := fold(sum(b.Bytes(), s))
+		c := csum.Fold(csum.Sum(b.Bytes(), s))
 		if c == 0 {
 			c = 0xffff // zero means "no checksum" (RFC 768)
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/rawsock/rawsock/internal/csum"
 )
 
 // ICMP and ICMPv6 message types this package sends or understands
@@ -84,28 +86,7 @@ func AppendEcho(b []byte, v6 bool, id, seq uint16, data []byte) []byte {
 
 // Checksum is the Internet checksum (RFC 1071) of b: a message whose
 // checksum field holds the right value sums to zero.
-func Checksum(b []byte) uint16 {
-	// Eight bytes at a time: the sum of their two 32-bit big-endian
-	// halves folds to the same one's-complement sum as their four 16-bit
-	// words, and a ping flood checksums every request and reply.
-	var sum uint64
-	for len(b) >= 8 {
-		v := binary.BigEndian.Uint64(b)
-		sum += v>>32 + v&0xffffffff
-		b = b[8:]
-	}
-	for len(b) >= 2 {
-		sum += uint64(b[0])<<8 | uint64(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		sum += uint64(b[0]) << 8
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return ^uint16(sum)
-}
+func Checksum(b []byte) uint16 { return csum.Checksum(b) }
 
 // An IPv4Header is the part of an IPv4 header this package reads.
 type IPv4Header struct {

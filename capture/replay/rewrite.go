@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/rawsock/rawsock/internal/csum"
 )
 
 // An AddrMap rewrites addresses: the first rule whose From holds an
@@ -255,7 +257,7 @@ func (r *Rewrite) ipv4(p []byte) bool {
 	}
 	before := binary.BigEndian.Uint16(p[10:])
 	binary.BigEndian.PutUint16(p[10:], 0)
-	binary.BigEndian.PutUint16(p[10:], checksum(p[:ihl]))
+	binary.BigEndian.PutUint16(p[10:], csum.Checksum(p[:ihl]))
 	changed = changed || before != binary.BigEndian.Uint16(p[10:])
 
 	total := int(binary.BigEndian.Uint16(p[2:]))
@@ -413,7 +415,7 @@ func (r *Rewrite) transport(p []byte, off int, proto byte, whole bool, oldSrc, o
 		if !pseudo || bytes.Equal(oldSrc, src) && bytes.Equal(oldDst, dst) {
 			return false
 		}
-		v := adjust(adjust(before, oldSrc, src), oldDst, dst)
+		v := csum.Update(csum.Update(before, oldSrc, src), oldDst, dst)
 		if proto == protoUDP && v == 0 {
 			v = 0xffff
 		}
@@ -429,9 +431,9 @@ func (r *Rewrite) transport(p []byte, off int, proto byte, whole bool, oldSrc, o
 	binary.BigEndian.PutUint16(seg[at:], 0)
 	var s uint64
 	if pseudo {
-		s = sum(src, sum(dst, uint64(proto)+uint64(len(seg))))
+		s = csum.Sum(src, csum.Sum(dst, uint64(proto)+uint64(len(seg))))
 	}
-	v := fold(sum(seg, s))
+	v := csum.Fold(csum.Sum(seg, s))
 	if proto == protoUDP && v == 0 {
 		v = 0xffff // 0 would mean "no checksum"
 	}

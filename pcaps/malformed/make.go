@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/rawsock/rawsock/internal/csum"
 )
 
 var le = binary.LittleEndian
@@ -64,21 +66,6 @@ func hexBytes(s string) []byte {
 	return b
 }
 
-// checksum is the Internet checksum of b.
-func checksum(b []byte) uint16 {
-	var sum uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		sum += uint32(b[i])<<8 | uint32(b[i+1])
-	}
-	if len(b)%2 == 1 {
-		sum += uint32(b[len(b)-1]) << 8
-	}
-	for sum>>16 != 0 {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
-}
-
 var be = binary.BigEndian
 
 // frame is an Ethernet frame carrying an IPv4 packet from src to dst;
@@ -97,7 +84,7 @@ func frame(dstMAC string, proto byte, src, dst string, opts, payload []byte, ihl
 	}
 	h[0] = 0x40 | byte(ihl)
 	be.PutUint16(h[2:], uint16(len(h)+len(payload)))
-	be.PutUint16(h[10:], checksum(h))
+	be.PutUint16(h[10:], csum.Checksum(h))
 	f := hexBytes(dstMAC + "020000000001" + "0800")
 	f = append(f, h...)
 	return append(f, payload...)
@@ -113,7 +100,7 @@ const (
 // fixICMP and fixIGMP set a message's checksum.
 func fixSum(m []byte) []byte {
 	be.PutUint16(m[2:], 0)
-	be.PutUint16(m[2:], checksum(m))
+	be.PutUint16(m[2:], csum.Checksum(m))
 	return m
 }
 

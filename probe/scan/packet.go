@@ -3,6 +3,8 @@ package scan
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/rawsock/rawsock/internal/csum"
 )
 
 // codec builds the probes of one raw scan and recognizes the answers to
@@ -141,46 +143,14 @@ func (c *codec) ipv4Header(h []byte, total int, proto uint8, id uint16) {
 	s, d := c.src.As4(), c.dst.As4()
 	copy(h[12:16], s[:])
 	copy(h[16:20], d[:])
-	binary.BigEndian.PutUint16(h[10:], fold(sum16(h, 0)))
+	binary.BigEndian.PutUint16(h[10:], csum.Checksum(h))
 }
 
 // checksum is the TCP or UDP checksum of seg (its checksum field zero) from
 // the scan's source to its target: RFC 793's pseudo-header for IPv4, RFC
 // 8200 §8.1's for IPv6.
 func (c *codec) checksum(seg []byte, proto uint8) uint16 {
-	var acc uint32
-	if c.dst.Is4() {
-		s, d := c.src.As4(), c.dst.As4()
-		acc = sum16(s[:], acc)
-		acc = sum16(d[:], acc)
-	} else {
-		s, d := c.src.As16(), c.dst.As16()
-		acc = sum16(s[:], acc)
-		acc = sum16(d[:], acc)
-	}
-	acc += uint32(proto) + uint32(len(seg))
-	return fold(sum16(seg, acc))
-}
-
-// sum16 adds b to acc as big-endian 16-bit words, a last odd byte padded
-// with zero (RFC 1071).
-func sum16(b []byte, acc uint32) uint32 {
-	for len(b) >= 2 {
-		acc += uint32(b[0])<<8 | uint32(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		acc += uint32(b[0]) << 8
-	}
-	return acc
-}
-
-// fold turns a sum into the ones' complement checksum.
-func fold(acc uint32) uint16 {
-	for acc > 0xffff {
-		acc = acc>>16 + acc&0xffff
-	}
-	return ^uint16(acc)
+	return csum.Fold(csum.Sum(seg, csum.Pseudo(c.src, c.dst, proto, len(seg))))
 }
 
 // tcpReply4 recognizes an IPv4 packet (header included, as a raw socket

@@ -1,0 +1,74 @@
+// Package csum computes the Internet checksum (RFC 1071) that IPv4, ICMP,
+// IGMP, TCP, UDP and ICMPv6 carry, in one place for every package that
+// builds, rewrites or checks packets.
+//
+// Sums are kept unfolded in a uint64 so that pieces (a pseudo-header, a
+// header, a payload) can be added up separately and folded once.
+package csum
+
+import (
+	"encoding/binary"
+	"net/netip"
+)
+
+// Sum adds b to the partial sum acc as big-endian 16-bit words, an odd last
+// byte padded with zero. The result is not folded: pass it to Fold.
+func Sum(b []byte, acc uint64) uint64 {
+	// Eight bytes at a time: the two 32-bit halves of a big-endian 64-bit
+	// word add up to the same one's-complement sum as its four 16-bit
+	// words, once folded.
+	for len(b) >= 8 {
+		v := binary.BigEndian.Uint64(b)
+		acc += v>>32 + v&0xffffffff
+		b = b[8:]
+	}
+	for len(b) >= 2 {
+		acc += uint64(binary.BigEndian.Uint16(b))
+		b = b[2:]
+	}
+	if len(b) == 1 {
+		acc += uint64(b[0]) << 8
+	}
+	return acc
+}
+
+// Fold folds a partial sum to 16 bits with end-around carries and
+// complements it: the value a checksum field holds. Folding the sum of data
+// that includes a correct checksum field gives 0.
+func Fold(acc uint64) uint16 {
+	for acc>>16 != 0 {
+		acc = acc&0xffff + acc>>16
+	}
+	return ^uint16(acc)
+}
+
+// Checksum is the Internet checksum of b, whose checksum field is zero (or,
+// to verify, holds the value received: then 0 means correct).
+func Checksum(b []byte) uint16 { return Fold(Sum(b, 0)) }
+
+// Pseudo is the partial sum of the pseudo-header that TCP, UDP and ICMPv6
+// checksums cover: RFC 793's for IPv4 addresses (src, dst, protocol,
+// length) and RFC 8200 §8.1's for IPv6 (src, dst, 32-bit length, next
+// header). The family is src's: an IPv4-mapped IPv6 address is IPv6 here,
+// as it is in an IPv6 header; Unmap it for an IPv4 header.
+func Pseudo(src, dst netip.Addr, proto uint8, length int) uint64 {
+	acc := uint64(proto) + uint64(length>>16) + uint64(length&0xffff)
+	if src.Is4() {
+		s, d := src.As4(), dst.Unmap().As4()
+		return Sum(d[:], Sum(s[:], acc))
+	}
+	s, d := src.As16(), dst.As16()
+	return Sum(d[:], Sum(s[:], acc))
+}
+
+// Update returns a stored checksum adjusted for bytes of the data it covers
+// that changed from old to new (equal, even lengths), without summing the
+// rest again: RFC 1624's HC' = ~(~HC + ~m + m').
+func Update(stored uint16, old, new []byte) uint16 {
+	acc := uint64(^stored)
+	for i := 0; i+1 < len(old) && i+1 < len(new); i += 2 {
+		acc += uint64(^binary.BigEndian.Uint16(old[i:]))
+		acc += uint64(binary.BigEndian.Uint16(new[i:]))
+	}
+	return Fold(acc)
+}
