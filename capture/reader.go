@@ -20,6 +20,7 @@ type FileError struct {
 	What   string
 }
 
+// Error says where the damage is: "byte N: what".
 func (e *FileError) Error() string { return fmt.Sprintf("byte %d: %s", e.Offset, e.What) }
 
 // Limits that keep a hostile file from making the reader allocate or skip

@@ -27,6 +27,7 @@ const (
 	Pcapng
 )
 
+// String names the format: "pcap", "pcap (nanosecond)" or "pcapng".
 func (f Format) String() string {
 	switch f {
 	case Pcap:
