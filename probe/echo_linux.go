@@ -248,15 +248,18 @@ func (c *echoSocket) Socket() *sockets.Socket { return c.s }
 
 func (c *echoSocket) Send(ctx context.Context, seq uint16, data []byte) (time.Time, error) {
 	c.out = AppendEcho(c.out[:0], c.v6, c.id, seq, data)
-	var now time.Time
-	// On failure the error queue is read: it may hold the local error that
-	// explains it, or only ICMP errors whose announcement failed the send,
-	// which is then made again.
-	err := c.rx.send(ctx, func() error {
-		now = time.Now()
-		_, err := c.flow.Send(ctx, c.out, 0)
-		return err
-	})
+	now := time.Now()
+	_, err := c.flow.Send(ctx, c.out, 0)
+	if err != nil {
+		// The error queue may hold the local error that explains the
+		// failure, or only ICMP errors whose announcement failed the send,
+		// which is then made again.
+		var again bool
+		if again, err = c.rx.sendFailed(ctx, err); again {
+			now = time.Now()
+			_, err = c.flow.Send(ctx, c.out, 0)
+		}
+	}
 	return now, err
 }
 
@@ -264,35 +267,19 @@ func (c *echoSocket) Send(ctx context.Context, seq uint16, data []byte) (time.Ti
 func (c *echoSocket) SetTTL(ttl int) error { return c.s.SetTTL(ttl) }
 
 func (c *echoSocket) Receive(ctx context.Context, deadline time.Time) (Answer, error) {
-	select {
-	case <-ctx.Done():
-		return Answer{}, ctx.Err()
-	default:
+	if err := ctx.Err(); err != nil {
+		return Answer{}, err
 	}
+	var a Answer
 	for {
 		m, e, err := c.rx.next(ctx, deadline)
 		switch {
 		case err != nil:
 			return Answer{}, err
 		case m != nil:
-			ia, ok := m.Addr.(sockets.InetAddr)
-			if !ok {
-				continue
+			if c.parseReply(m, &a) {
+				return a, nil
 			}
-			a, ok := c.parseReply(m.Data[:min(m.N, len(m.Data))], ia.Addr().Unmap(), m.Time, m.OOB[:m.NN])
-			if !ok {
-				continue
-			}
-			if c.raw && len(a.ICMP) >= 8 && binary.BigEndian.Uint16(a.ICMP[4:]) != c.id {
-				// Another process's ping: from now on the kernel keeps
-				// its replies out. Should attaching fail, they are
-				// still dropped here, one by one.
-				if !c.filtered {
-					c.filtered = c.attachFilter() == nil
-				}
-				continue
-			}
-			return a, nil
 		case e.icmpError() != nil:
 			a := Answer{From: e.Offender, TTL: -1, Time: e.Time, Quote: e.Quote, Err: e.icmpError()}
 			if ia, ok := e.Dst.(sockets.InetAddr); ok {
@@ -304,22 +291,41 @@ func (c *echoSocket) Receive(ctx context.Context, deadline time.Time) (Answer, e
 	}
 }
 
-// parseReply turns a received datagram into an echo reply answer.
-func (c *echoSocket) parseReply(b []byte, from netip.Addr, at time.Time, oob []byte) (Answer, bool) {
-	if !from.IsValid() {
-		return Answer{}, false
+// parseReply turns a received datagram into the echo reply answer a
+// (every field of which it sets), or reports false for one to skip, such
+// as another process's reply, which from then on the kernel keeps out
+// (EchoFilter).
+func (c *echoSocket) parseReply(m *sockets.Message, a *Answer) bool {
+	ia, ok := m.Addr.(sockets.InetAddr)
+	if !ok {
+		return false
 	}
-	a := Answer{From: from.Unmap(), TTL: -1, Time: at}
+	b := m.Data[:min(m.N, len(m.Data))]
+	ttl := -1
 	if c.raw && !c.v6 {
-		h, err := ParseIPv4(b)
-		if err != nil {
-			return Answer{}, false
+		// A raw IPv4 socket receives the IP header first (ip(7)); all a
+		// reply needs from it is its length and the TTL.
+		if len(b) < 20 || b[0]>>4 != 4 {
+			return false
 		}
-		a.TTL = h.TTL
-		b = b[h.Len:]
+		hl := int(b[0]&0x0f) * 4
+		if hl < 20 || hl > len(b) {
+			return false
+		}
+		ttl = int(b[8])
+		b = b[hl:]
 	} else {
-		a.TTL = findTTL(oob)
+		ttl = findTTL(m.OOB[:m.NN])
 	}
-	a.ICMP = b
-	return a, true
+	if c.raw && len(b) >= 8 && binary.BigEndian.Uint16(b[4:]) != c.id {
+		// Another process's ping: from now on the kernel keeps its
+		// replies out. Should attaching fail, they are still dropped
+		// here, one by one.
+		if !c.filtered {
+			c.filtered = c.attachFilter() == nil
+		}
+		return false
+	}
+	*a = Answer{ICMP: b, From: ia.Addr().Unmap(), TTL: ttl, Time: m.Time}
+	return true
 }

@@ -211,6 +211,10 @@ type pinger struct {
 	cfg   PingConfig
 	rep   PingReporter
 	clock Clock
+	// What the conn and the destination are, asked once rather than per
+	// reply.
+	raw, v6 bool
+	id      uint16
 
 	dataLen  int
 	timing   bool
@@ -232,20 +236,26 @@ type pinger struct {
 	received [1 << 16 / 64]uint64 // bit per sequence number: answered
 	sentAt   []int64              // send time per sequence number, unix nanoseconds
 
-	start, curTime time.Time
-	now            time.Time // the clock as pinger last read it
-	// justSent is when the request pinger just sent was handed to the
-	// kernel, which a flood's next call, made at once, takes for the clock
-	// instead of reading it again; zero otherwise.
-	justSent   time.Time
+	// Times are Unix nanoseconds of the clock, as iputils keeps them in
+	// timevals: a flood works them out twice per packet, which time.Time's
+	// arithmetic makes several times dearer. Zero means unset.
+	start, curTime int64
+	now            int64 // the clock as pinger last read it
+	// seen is a time the clock has just shown, which pinger's next call,
+	// made at once, takes instead of reading the clock again: when the
+	// request pinger just sent was handed to the kernel, or, in a flood,
+	// when the reply that lets the next request go arrived (its kernel
+	// timestamp).
+	seen       int64
 	tokens     time.Duration
-	exitAt     time.Time // set once the last request is out
-	deadlineAt time.Time
+	exitAt     int64 // set once the last request is out
+	deadlineAt int64
 	exiting    bool
 }
 
 func newPinger(conn EchoConn, cfg *PingConfig, rep PingReporter) *pinger {
-	p := &pinger{conn: conn, cfg: *cfg, rep: rep, clock: cfg.Clock, sentAt: make([]int64, 1<<16)}
+	p := &pinger{conn: conn, cfg: *cfg, rep: rep, clock: cfg.Clock, sentAt: make([]int64, 1<<16),
+		raw: conn.Raw(), v6: cfg.Addr.Is6(), id: conn.ID()}
 	if p.clock == nil {
 		p.clock = realClock{}
 	}
@@ -288,6 +298,9 @@ func fillData(n int, pattern []byte) []byte {
 	return b
 }
 
+// read reads the clock.
+func (p *pinger) read() int64 { return p.clock.Now().UnixNano() }
+
 func (p *pinger) isReceived(seq uint16) bool { return p.received[seq/64]&(1<<(seq%64)) != 0 }
 func (p *pinger) setReceived(seq uint16)     { p.received[seq/64] |= 1 << (seq % 64) }
 func (p *pinger) clearReceived(seq uint16)   { p.received[seq/64] &^= 1 << (seq % 64) }
@@ -317,9 +330,9 @@ func (p *pinger) acknowledge(seq uint16) {
 
 func (p *pinger) run(ctx context.Context) (*PingStats, error) {
 	p.rep.Start(&p.cfg, p.dataLen)
-	p.start = p.clock.Now()
+	p.start = p.read()
 	if p.cfg.Deadline > 0 {
-		p.deadlineAt = p.start.Add(p.cfg.Deadline)
+		p.deadlineAt = p.start + int64(p.cfg.Deadline)
 	}
 	st := newStatusWatch(ctx, p.cfg.Status)
 	defer st.stop()
@@ -343,23 +356,26 @@ func (p *pinger) run(ctx context.Context) (*PingStats, error) {
 				break
 			}
 		}
-		p.justSent = time.Time{}
-		until := p.now.Add(next) // p.now: the clock as pinger last read it
-
-		for _, t := range []time.Time{p.deadlineAt, p.exitAt} {
-			if !t.IsZero() && t.Before(until) {
-				until = t
-			}
+		p.seen = 0
+		until := p.now + int64(next) // p.now: the clock as pinger last read it
+		if p.deadlineAt != 0 {
+			until = min(until, p.deadlineAt)
+		}
+		if p.exitAt != 0 {
+			until = min(until, p.exitAt)
 		}
 		rctx := st.context()
-		ans, err := p.conn.Receive(rctx, until)
+		ans, err := p.conn.Receive(rctx, time.Unix(0, until))
 		// A reply's kernel time is the clock's reading at its arrival:
-		// a flood need not read the clock again.
-		now := ans.Time
-		if err != nil || now.IsZero() {
-			now = p.clock.Now()
+		// a flood need not read the clock again, neither here nor to send
+		// the request that this reply lets go.
+		var now int64
+		if err != nil || ans.Time.IsZero() {
+			now = p.read()
+		} else if now = ans.Time.UnixNano(); p.interval == 0 && now >= p.curTime {
+			p.seen = now
 		}
-		if (!p.deadlineAt.IsZero() && !now.Before(p.deadlineAt)) || (!p.exitAt.IsZero() && !now.Before(p.exitAt)) {
+		if (p.deadlineAt != 0 && now >= p.deadlineAt) || (p.exitAt != 0 && now >= p.exitAt) {
 			p.exiting = true
 		}
 		switch {
@@ -381,23 +397,23 @@ func (p *pinger) run(ctx context.Context) (*PingStats, error) {
 // until the next is: iputils' token bucket, which lets Preload requests go
 // at once and then one per interval.
 func (p *pinger) pinger(ctx context.Context) (time.Duration, error) {
-	now := p.justSent
-	if now.IsZero() {
-		now = p.clock.Now()
+	now := p.seen
+	if now == 0 {
+		now = p.read()
 	}
-	p.justSent = time.Time{}
+	p.seen = 0
 	p.now = now
-	if p.exiting || (p.cfg.Count > 0 && p.ntransmitted >= p.cfg.Count && p.cfg.Deadline == 0) {
+	if p.exiting || p.allSent() {
 		return time.Second, nil
 	}
-	if p.curTime.IsZero() {
+	if wait := p.floodFull(now); wait > 0 {
+		return wait, nil
+	}
+	if p.curTime == 0 {
 		p.curTime = now
 		p.tokens = p.interval * time.Duration(p.preload-1)
 	} else {
-		ntokens := now.Sub(p.curTime)
-		if p.interval == 0 && ntokens < floodWait && p.inFlight() >= p.preload {
-			return floodWait - ntokens, nil
-		}
+		ntokens := time.Duration(now - p.curTime)
 		ntokens += p.tokens
 		ntokens = min(ntokens, p.interval*time.Duration(p.preload))
 		if ntokens < p.interval {
@@ -412,17 +428,29 @@ func (p *pinger) pinger(ctx context.Context) (time.Duration, error) {
 	seq := uint16(p.ntransmitted + 1)
 	p.clearReceived(seq)
 	if p.timing {
-		binary.NativeEndian.PutUint64(p.data, uint64(now.Unix()))
-		binary.NativeEndian.PutUint64(p.data[8:], uint64(now.Nanosecond()/1000))
+		// A struct timeval, as iputils writes it.
+		binary.NativeEndian.PutUint64(p.data, uint64(now/1e9))
+		binary.NativeEndian.PutUint64(p.data[8:], uint64(now%1e9/1000))
 	}
 	sent, err := p.conn.Send(ctx, seq, p.data)
 	if err == nil {
-		p.sentAt[seq] = sent.UnixNano()
+		at := sent.UnixNano()
+		p.sentAt[seq] = at
 		p.ntransmitted++
 		p.rep.Sent(seq)
 		next := p.interval - p.tokens
 		if next <= 0 {
-			p.justSent = sent
+			// Another request may be due now: pinger's next call, made at
+			// once, takes the send's time for the clock. In a flood with
+			// as many requests in flight as it allows, that call would
+			// only find how long to wait for a reply: find it here.
+			if !p.exiting && !p.allSent() {
+				if wait := p.floodFull(at); wait > 0 {
+					p.now = at
+					return wait, nil
+				}
+			}
+			p.seen = at
 		}
 		return next, nil
 	}
@@ -444,11 +472,31 @@ func (p *pinger) pinger(ctx context.Context) (time.Duration, error) {
 	if errors.As(err, &le) {
 		p.nerrors++
 	}
-	p.sentAt[seq] = now.UnixNano()
+	p.sentAt[seq] = now
 	p.ntransmitted++
 	p.rep.SendFailed(seq, err)
 	p.tokens = 0
 	return max(p.interval, floodWait), nil
+}
+
+// allSent reports whether a counted run (without -w) sent all its
+// requests.
+func (p *pinger) allSent() bool {
+	return p.cfg.Count > 0 && p.ntransmitted >= p.cfg.Count && p.cfg.Deadline == 0
+}
+
+// floodFull is how long a flood with as many requests in flight as it
+// allows (the preload) waits at now before it sends the next anyway:
+// until floodWait after the last request, unless a reply comes first.
+// Zero when the next may go at once, or the run is no flood.
+func (p *pinger) floodFull(now int64) time.Duration {
+	if p.interval != 0 || p.curTime == 0 {
+		return 0
+	}
+	if ntokens := time.Duration(now - p.curTime); ntokens < floodWait && p.inFlight() >= p.preload {
+		return floodWait - ntokens
+	}
+	return 0
 }
 
 // scheduleExit arms the final wait once the last request of a counted run
@@ -458,34 +506,34 @@ func (p *pinger) scheduleExit(next time.Duration) time.Duration {
 	if p.cfg.Count == 0 || p.ntransmitted < p.cfg.Count || p.cfg.Deadline != 0 {
 		return next
 	}
-	if p.exitAt.IsZero() {
+	if p.exitAt == 0 {
 		var wait time.Duration
 		if p.nreceived > 0 {
 			wait = max(2*time.Duration(p.rtt.max)*time.Microsecond, p.interval)
 		} else {
 			wait = p.linger
 		}
-		p.exitAt = p.clock.Now().Add(wait)
+		p.exitAt = p.read() + int64(wait)
 	}
-	return max(next, p.exitAt.Sub(p.clock.Now()))
+	return max(next, time.Duration(p.exitAt-p.read()))
 }
 
 // handle matches one answer against the requests and counts it.
-func (p *pinger) handle(a *Answer, now time.Time) {
+func (p *pinger) handle(a *Answer, now int64) {
 	at := a.Time
 	if at.IsZero() {
-		at = now
+		at = time.Unix(0, now)
 	}
 	if a.Err != nil {
 		p.handleError(a, at)
 		return
 	}
 	e, err := ParseEcho(a.ICMP)
-	v6 := p.cfg.Addr.Is6()
+	v6 := p.v6
 	if err != nil || e.Type != echoType(v6, true) {
 		return
 	}
-	if p.conn.Raw() && e.ID != p.conn.ID() {
+	if p.raw && e.ID != p.id {
 		return // another process's ping
 	}
 	if !p.cfg.Broadcast && a.From != p.cfg.Addr {
@@ -494,17 +542,22 @@ func (p *pinger) handle(a *Answer, now time.Time) {
 	if p.sentAt[e.Seq] == 0 {
 		return // never sent
 	}
+	// Field by field: a composite literal would be built aside and then
+	// copied over the whole struct, at several times the cost. Every
+	// field is set.
 	r := &p.reply
-	*r = PingReply{Seq: e.Seq, From: a.From, Bytes: len(a.ICMP), TTL: a.TTL, ID: e.ID, Timing: p.timing, WrongByte: -1, Data: e.Data, At: at}
+	r.Seq, r.From, r.Bytes, r.TTL, r.ID = e.Seq, a.From, len(a.ICMP), a.TTL, e.ID
+	r.RTT, r.RTTUS, r.Timing, r.Dup, r.BadChecksum, r.Truncated = 0, 0, p.timing, false, false, false
+	r.WrongByte, r.Want, r.Got, r.Data, r.At = -1, 0, 0, e.Data, at
 	// The kernel checks ICMPv6 checksums, and those of ICMP datagram
 	// sockets; a raw IPv4 socket hands over whatever came.
-	r.BadChecksum = !v6 && p.conn.Raw() && Checksum(a.ICMP) != 0
+	r.BadChecksum = !v6 && p.raw && Checksum(a.ICMP) != 0
 	p.nreceived++
 	if !r.BadChecksum {
 		p.acknowledge(e.Seq)
 	}
 	if p.timing && len(a.ICMP) >= 8+timevalLen {
-		rtt := at.Sub(time.Unix(0, p.sentAt[e.Seq]))
+		rtt := time.Duration(at.UnixNano() - p.sentAt[e.Seq])
 		us := rtt.Microseconds()
 		if us < 0 {
 			rtt, us = 0, 0
@@ -541,10 +594,10 @@ func (p *pinger) handle(a *Answer, now time.Time) {
 // handleError counts an ICMP error whose quoted request is one of ours.
 func (p *pinger) handleError(a *Answer, at time.Time) {
 	q, err := ParseEcho(a.Quote)
-	if err != nil || q.Type != echoType(p.cfg.Addr.Is6(), false) {
+	if err != nil || q.Type != echoType(p.v6, false) {
 		return
 	}
-	if (p.conn.Raw() && q.ID != p.conn.ID()) || (a.Dst.IsValid() && a.Dst != p.cfg.Addr) {
+	if (p.raw && q.ID != p.id) || (a.Dst.IsValid() && a.Dst != p.cfg.Addr) {
 		return
 	}
 	p.acknowledge(q.Seq)
@@ -566,8 +619,8 @@ func (p *pinger) stats() *PingStats {
 		Pipe:        p.pipe,
 		EWMA8US:     p.rtt.ewma8,
 	}
-	if !p.curTime.IsZero() {
-		s.Elapsed = p.curTime.Sub(p.start)
+	if p.curTime != 0 {
+		s.Elapsed = time.Duration(p.curTime - p.start)
 	}
 	if p.rtt.n > 0 {
 		s.MinUS, s.MaxUS = p.rtt.min, p.rtt.max
@@ -588,16 +641,20 @@ func (p *pinger) finish() *PingStats {
 
 // statusWatch turns deliveries on a status channel into a pending flag
 // and wakes the wait under way, so the running statistics show at once.
-// A flood asks it twice per packet whether anything happened, so that
-// answer costs an atomic load, not a lock.
+// A flood asks it twice per packet whether anything happened, so those
+// answers cost an atomic load each, not a lock or a channel operation.
 type statusWatch struct {
 	parent  context.Context
 	done    chan struct{}
 	pending atomic.Bool
+	// woken counts the contexts the goroutine cancelled; cur is still
+	// good while it equals curWoken.
+	woken atomic.Uint32
 
-	mu     sync.Mutex
-	cur    context.Context
-	cancel context.CancelFunc
+	mu       sync.Mutex
+	cur      context.Context
+	cancel   context.CancelFunc
+	curWoken uint32 // used only by context's caller
 }
 
 func newStatusWatch(ctx context.Context, ch <-chan struct{}) *statusWatch {
@@ -616,6 +673,7 @@ func newStatusWatch(ctx context.Context, ch <-chan struct{}) *statusWatch {
 				w.mu.Lock()
 				w.pending.Store(true)
 				w.cancel()
+				w.woken.Add(1)
 				w.mu.Unlock()
 			}
 		}
@@ -635,20 +693,14 @@ func (w *statusWatch) context() context.Context {
 	if w.done == nil {
 		return w.parent
 	}
-	if !w.pending.Load() {
-		select {
-		case <-w.cur.Done():
-		default:
-			return w.cur
-		}
+	if w.woken.Load() == w.curWoken {
+		return w.cur
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.cur.Err() == nil {
-		return w.cur
-	}
 	w.cancel()
 	w.cur, w.cancel = context.WithCancel(w.parent)
+	w.curWoken = w.woken.Load()
 	if w.pending.Load() {
 		w.cancel()
 	}

@@ -108,22 +108,34 @@ func (r *rxSocket) next(ctx context.Context, deadline time.Time) (*sockets.Messa
 func (r *rxSocket) send(ctx context.Context, fn func() error) error {
 	err := fn()
 	if err == nil {
-		return nil // before errno, which errors.As moves to the heap
+		return nil
 	}
+	again, err := r.sendFailed(ctx, err)
+	if again {
+		return fn()
+	}
+	return err
+}
+
+// sendFailed explains a send that failed with err from the error queue:
+// it returns the *LocalError found there, or says to send again (again)
+// when the queue held only ICMP errors, whose announcement is what failed
+// the send; otherwise err itself.
+func (r *rxSocket) sendFailed(ctx context.Context, err error) (again bool, _ error) {
 	var errno syscall.Errno
 	if !errors.As(err, &errno) || errno == syscall.EAGAIN {
-		return err
+		return false, err
 	}
 	local, derr := r.drain(ctx)
 	switch {
 	case derr != nil:
-		return err
+		return false, err
 	case local != nil:
-		return &LocalError{Errno: local.Errno, MTU: local.Info}
+		return false, &LocalError{Errno: local.Errno, MTU: local.Info}
 	case len(r.pending) > 0:
-		return fn()
+		return true, nil
 	}
-	return err
+	return false, err
 }
 
 // drain reads the error queue until it is empty, keeping the ICMP errors

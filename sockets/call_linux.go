@@ -2,7 +2,11 @@ package sockets
 
 import (
 	"context"
+	"math"
+	"net"
+	"runtime"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -158,12 +162,23 @@ func (c *call) attempt(fd uintptr) bool {
 // in between. op names the call in errors ("send"), addr is the remote
 // address if any.
 func (s *Socket) do(ctx context.Context, d direction, c *call, op string, addr Addr) error {
-	c.quick = c.kind <= callRecvmsg && (s.typ == DGRAM || s.typ == RAW)
-	nonblock, want, err := s.begin(ctx, d)
-	if err != nil {
-		return err
+	c.quick = c.kind <= callRecvmsg && s.dgram
+	// A non-blocking socket, the case of a flood, is settled here without
+	// a call.
+	nonblock, want := true, time.Time{}
+	if s.easy.Load() != easyNonBlock || ctx.Err() != nil {
+		var err error
+		if nonblock, want, err = s.begin(ctx, d); err != nil {
+			return err
+		}
 	}
-	if err := s.rc.Control(c.onceFn); err != nil {
+	if c.quick {
+		if !s.hold() {
+			return net.ErrClosed
+		}
+		c.once(uintptr(s.fd))
+		s.release()
+	} else if err := s.rc.Control(c.onceFn); err != nil {
 		return s.pollError(ctx, err)
 	}
 	if c.err == unix.EAGAIN {
@@ -180,4 +195,35 @@ func (s *Socket) do(ctx context.Context, d direction, c *call, op string, addr A
 		return s.opError(op, sysNames[c.kind], addr, c.err)
 	}
 	return nil
+}
+
+// A quick call — one non-blocking system call for a single packet on a
+// datagram or raw socket — keeps the descriptor open with the socket's
+// own count, hold and release, rather than a reference through the
+// os.File: that is one atomic addition each way, where the poller's
+// reference costs several calls and two compare-and-swap loops, which a
+// ping flood pays twice per packet. Close sets heldClosing, after which
+// hold fails, and waits for the calls under way, which never block, to
+// release the descriptor before it closes it.
+const heldClosing = math.MinInt32
+
+// hold reports whether the socket is still open, and if so keeps its
+// descriptor open until release.
+func (s *Socket) hold() bool {
+	if s.held.Add(1) < 0 {
+		s.held.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (s *Socket) release() { s.held.Add(-1) }
+
+// waitHeld makes hold fail from now on and waits until every call that
+// holds the descriptor has released it.
+func (s *Socket) waitHeld() {
+	s.held.Add(heldClosing)
+	for s.held.Load() != heldClosing {
+		runtime.Gosched()
+	}
 }

@@ -25,12 +25,14 @@ type Socket struct {
 	family Family
 	typ    Type
 	proto  int
+	dgram  bool // DGRAM or RAW: single-packet calls are quick (see call.quick)
 
 	closeOnce sync.Once
 	closeErr  error
 	closed    atomic.Bool
 
 	lazy  bool                    // Config.LazyPoller: f is not in the poller
+	held  atomic.Int32            // quick calls under way on fd, plus heldClosing once Close began (see hold)
 	quick atomic.Int32            // a lazy socket's calls done without waiting since its last wait
 	calls [2]atomic.Pointer[call] // a spare call per direction
 	from  addrCache               // senders decoded lately
@@ -168,7 +170,8 @@ func newSocket(fd int, family Family, typ Type, proto int) (*Socket, error) {
 		f.Close()
 		return nil, err
 	}
-	s := &Socket{fd: fd, f: f, rc: rc, family: family, typ: typ, proto: proto, timeout: NoTimeout}
+	s := &Socket{fd: fd, f: f, rc: rc, family: family, typ: typ, proto: proto, timeout: NoTimeout,
+		dgram: typ == DGRAM || typ == RAW}
 	s.easy.Store(easyBlock)
 	return s, nil
 }
@@ -179,6 +182,7 @@ func (s *Socket) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
 		s.closeWaitFiles()
+		s.waitHeld()
 		if err := s.f.Close(); err != nil {
 			s.closeErr = s.opError("close", "close", nil, err)
 		}
