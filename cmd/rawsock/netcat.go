@@ -378,11 +378,27 @@ func (n *nc) setOptions(s *sockets.Socket, family sockets.Family) error {
 	if len(shown) > 0 {
 		n.logf("options: %s", strings.Join(shown, " "))
 	}
+	if o.listen && rcvbuf == 0 && n.p.inet && n.p.typ == sockets.DGRAM {
+		// A UDP server takes whatever senders burst at it, and the
+		// kernel drops what overflows the receive buffer: ask for a
+		// large one (the kernel caps it at net.core.rmem_max).
+		if err := s.SetRecvBuffer(listenRecvBuffer); err == nil {
+			if v, err := s.GetOption(unix.SOL_SOCKET, unix.SO_RCVBUF); err == nil {
+				n.logf("receive buffer: SO_RCVBUF=%d (--rcvbuf sets another)", v)
+			}
+		}
+	}
 	if o.timeout > 0 {
 		s.SetTimeout(o.timeout)
 	}
 	return nil
 }
+
+// listenRecvBuffer is the SO_RCVBUF that listen asks for on a UDP socket
+// when --rcvbuf does not say: 4 MiB, some 5000 full-sized Ethernet
+// datagrams, where the usual default (net.core.rmem_default, 208 KiB)
+// holds under 300 small ones.
+const listenRecvBuffer = 4 << 20
 
 func (n *nc) logf(format string, args ...any) {
 	if n.o.verbose {
@@ -502,35 +518,101 @@ func (n *nc) listenDatagrams(s *sockets.Socket, local sockets.Addr) error {
 			n.addConv(c)
 		}
 		go n.pumpStdin()
-		if err := c.received(buf[:min(nr, len(buf))]); err != nil {
+		if err := c.received(buf[:min(nr, len(buf))], nil); err != nil {
 			return err
 		}
 		return c.receiveLoop(buf)
 	}
 	go n.pumpStdin()
 	s.SetTimeout(sockets.NoTimeout)
+	if n.p.inet {
+		b := newDatagramBatch()
+		for {
+			k, err := s.RecvBatch(n.ctx, b.ms, 0)
+			if err != nil {
+				return n.explain(err, local)
+			}
+			for i := range b.ms[:k] {
+				m := &b.ms[i]
+				if err := n.sender(s, m.Addr).received(b.data(i), &b.out); err != nil {
+					return err
+				}
+			}
+			if err := b.flush(n); err != nil {
+				return err
+			}
+		}
+	}
 	for {
 		nr, from, err := s.RecvFromInto(n.ctx, buf, 0)
 		if err != nil {
 			return n.explain(err, local)
 		}
-		var c *conv
-		if from != nil {
-			n.convMu.Lock()
-			c = n.convs[from]
-			n.convMu.Unlock()
-			if c == nil {
-				c = n.newConv(s, from, from)
-				n.addConv(c)
-				n.logf("datagram from %s: new peer", name(from))
-			}
-		} else {
-			c = n.newConv(s, nil, nil)
-		}
-		if err := c.received(buf[:min(nr, len(buf))]); err != nil {
+		if err := n.sender(s, from).received(buf[:min(nr, len(buf))], nil); err != nil {
 			return err
 		}
 	}
+}
+
+// sender returns the conversation of a datagram's sender on the -k
+// socket s, made on its first datagram.
+func (n *nc) sender(s *sockets.Socket, from sockets.Addr) *conv {
+	if from == nil {
+		return n.newConv(s, nil, nil)
+	}
+	n.convMu.Lock()
+	c := n.convs[from]
+	n.convMu.Unlock()
+	if c == nil {
+		c = n.newConv(s, from, from)
+		n.addConv(c)
+		n.logf("datagram from %s: new peer", name(from))
+	}
+	return c
+}
+
+// A datagramBatch receives UDP datagrams many at a time (recvmmsg(2)) and
+// collects what they bring for stdout, which takes it in one write per
+// batch rather than one per datagram: a receiver that makes two system
+// calls per datagram falls behind a sender that makes a fraction of one
+// (sendmmsg), and the kernel drops what overflows the receive buffer.
+// Each datagram is still one message: -x shows each, --echo answers each.
+type datagramBatch struct {
+	ms  []sockets.Message
+	out []byte
+}
+
+// A batch takes batchDatagrams datagrams of up to datagramSlot bytes,
+// the largest a UDP datagram carries. The kernel writes only the first
+// pages of each slot; the rest stays untouched virtual memory.
+const (
+	batchDatagrams = 32
+	datagramSlot   = 64 << 10
+)
+
+func newDatagramBatch() *datagramBatch {
+	mem := make([]byte, batchDatagrams*datagramSlot)
+	b := &datagramBatch{ms: make([]sockets.Message, batchDatagrams), out: make([]byte, 0, 64<<10)}
+	for i := range b.ms {
+		b.ms[i].Data = mem[i*datagramSlot : (i+1)*datagramSlot : (i+1)*datagramSlot]
+	}
+	return b
+}
+
+// data is the i-th datagram received.
+func (b *datagramBatch) data(i int) []byte {
+	m := &b.ms[i]
+	return m.Data[:min(m.N, len(m.Data))]
+}
+
+// flush writes what the batch collected for stdout.
+func (b *datagramBatch) flush(n *nc) error {
+	if len(b.out) == 0 {
+		return nil
+	}
+	err := n.outputRaw(b.out)
+	b.out = b.out[:0]
+	return err
 }
 
 func (n *nc) connect(s *sockets.Socket, family sockets.Family, addr sockets.Addr) error {
@@ -631,6 +713,9 @@ func (n *nc) converse(s *sockets.Socket, peer sockets.Addr) error {
 // ends the stream, the --timeout finds it idle, or the run is over.
 func (c *conv) receiveLoop(buf []byte) error {
 	n := c.n
+	if n.p.inet && c.s.Type() == sockets.DGRAM {
+		return c.receiveBatches()
+	}
 	for {
 		nr, err := c.s.RecvInto(n.ctx, buf, 0)
 		if err != nil {
@@ -645,16 +730,44 @@ func (c *conv) receiveLoop(buf []byte) error {
 			return nil
 		}
 		c.touch()
-		if err := c.received(buf[:min(nr, len(buf))]); err != nil {
+		if err := c.received(buf[:min(nr, len(buf))], nil); err != nil {
 			return err
 		}
 	}
 }
 
-// received prints one message and, with --echo, sends it back.
-func (c *conv) received(b []byte) error {
+// receiveBatches is receiveLoop for a UDP socket: datagrams in batches.
+func (c *conv) receiveBatches() error {
 	n := c.n
-	if err := n.output("<", "from", c.peer, b); err != nil {
+	b := newDatagramBatch()
+	for {
+		k, err := c.s.RecvBatch(n.ctx, b.ms, 0)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && !c.idle() {
+				continue // data went the other way meanwhile
+			}
+			return n.explain(err, c.peer)
+		}
+		c.touch()
+		for i := range k {
+			if err := c.received(b.data(i), &b.out); err != nil {
+				return err
+			}
+		}
+		if err := b.flush(n); err != nil {
+			return err
+		}
+	}
+}
+
+// received prints one message and, with --echo, sends it back. Given out,
+// a message for stdout without -x is added there instead, for the caller
+// to write with others.
+func (c *conv) received(b []byte, out *[]byte) error {
+	n := c.n
+	if out != nil && !n.o.hex {
+		*out = append(*out, b...)
+	} else if err := n.output("<", "from", c.peer, b); err != nil {
 		return err
 	}
 	if n.o.echo && (c.peer != nil || c.to != nil) {
@@ -733,6 +846,17 @@ func (n *nc) output(dir, prep string, peer sockets.Addr, b []byte) error {
 		return err
 	}
 	_, err := fmt.Fprintf(n.e.stdout, "%s %d bytes %s %s\n%s", dir, len(b), prep, name(peer), hex.Dump(b))
+	return err
+}
+
+// outputRaw writes received data to stdout as it came (not -x).
+func (n *nc) outputRaw(b []byte) error {
+	n.outMu.Lock()
+	defer n.outMu.Unlock()
+	if n.done {
+		return nil
+	}
+	_, err := n.e.stdout.Write(b)
 	return err
 }
 
