@@ -39,7 +39,9 @@ IPv4 and IPv6 for tcp and udp), or for unix sockets a path or an @name in
 the abstract namespace. A socket file rawsock made is removed at exit.
 
 With udp and unixgram, the first datagram's sender becomes the peer that
-stdin goes to; with -k every sender is answered.
+stdin goes to; with -k every sender is answered. A udp listener asks for a
+4 MiB receive buffer (SO_RCVBUF, capped by net.core.rmem_max) unless
+--rcvbuf gives another size, so that bursts are not dropped.
 
 Examples:
   rawsock listen tcp 127.0.0.1:9000                 # one client, like nc -l
