@@ -326,6 +326,9 @@ func (c *echoSocket) parseReply(m *sockets.Message, a *Answer) bool {
 		}
 		return false
 	}
-	*a = Answer{ICMP: b, From: ia.Addr().Unmap(), TTL: ttl, Time: m.Time}
+	// Field by field: a composite literal would be built aside and copied
+	// over the whole Answer.
+	a.ICMP, a.From, a.TTL, a.Time = b, ia.Addr().Unmap(), ttl, m.Time
+	a.Err, a.Quote, a.Dst = nil, nil, netip.Addr{}
 	return true
 }
