@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -36,7 +37,7 @@ func TestCloseDuringQuickCalls(t *testing.T) {
 			}
 			var wg sync.WaitGroup
 			errs := make([]error, len(calls))
-			counts := make([]int, len(calls))
+			counts := make([]atomic.Int64, len(calls))
 			for i, call := range calls {
 				wg.Add(1)
 				go func() {
@@ -44,7 +45,7 @@ func TestCloseDuringQuickCalls(t *testing.T) {
 					for {
 						err := call()
 						if err == nil || errors.Is(err, ErrWouldBlock) {
-							counts[i]++
+							counts[i].Add(1)
 							continue
 						}
 						errs[i] = err
@@ -52,7 +53,18 @@ func TestCloseDuringQuickCalls(t *testing.T) {
 					}
 				}()
 			}
-			time.Sleep(20 * time.Millisecond)
+			// Close once every call has run a few times.
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				ran := 0
+				for i := range counts {
+					if counts[i].Load() >= 10 {
+						ran++
+					}
+				}
+				if ran == len(counts) {
+					break
+				}
+			}
 			closed := make(chan struct{})
 			go func() {
 				tx.Close()
@@ -75,7 +87,7 @@ func TestCloseDuringQuickCalls(t *testing.T) {
 				if !errors.Is(err, net.ErrClosed) {
 					t.Errorf("call %d after Close: got %v, want net.ErrClosed", i, err)
 				}
-				if counts[i] == 0 {
+				if counts[i].Load() == 0 {
 					t.Errorf("call %d never ran before Close", i)
 				}
 			}
