@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -356,6 +357,15 @@ func runPing(e *env, fs *pflag.FlagSet, f *pingFlags, args []string) error {
 			Out: e.stdout, Err: e.stderr, Names: names, Prog: "rawsock: ping",
 			Quiet: f.quiet, Flood: f.flood, Timestamps: f.timestamps, Verbose: f.verbose, ShowID: conn.Raw(),
 		}
+	}
+	if !keepCapabilities {
+		// One processor, as iputils runs on one thread. Ping keeps one
+		// goroutine busy, and a flood never lets it block: every 10 ms the
+		// scheduler preempts it, and with a second processor idle another
+		// thread takes it over, often on the other CPU, where the kernel's
+		// per-CPU state for the socket is cold. (Tests, which run ping
+		// in-process, keep their processors.)
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	}
 	stats, err := probe.Ping(e.ctx, conn, &cfg, rep)
 	if err != nil && !errors.Is(err, context.Canceled) {
