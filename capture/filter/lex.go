@@ -3,6 +3,7 @@ package filter
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The scanner splits an expression into tokens the way tcpdump's does: at
@@ -139,20 +140,26 @@ func init() {
 }
 
 // The rules whose shape is more than a word. Each is anchored at the
-// current position; the scanner measures how far each reaches.
+// current position; the scanner measures how far each reaches. They are
+// compiled on first use, so commands that never compile a filter do not pay
+// for them at start-up.
 var (
 	reNum   = longest(`0[xX][0-9A-Fa-f]+|[0-9]+`)
 	reIPv4  = longest(nPat + `\.` + nPat + `(?:\.` + nPat + `(?:\.` + nPat + `)?)?`)
 	reMAC   = longest(macPat)
 	reBadEA = longest(bPat + `:+(?:` + bPat + `:+)+`)
-	reIPv6  = longest(v6Pattern())
+	reIPv6  = sync.OnceValue(func() *regexp.Regexp { return compileLongest(v6Pattern()) })
 	reName  = longest(`[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?`)
 	reQuote = longest(`\\[^ !()\n\t]+`)
 )
 
-// longest compiles a rule anchored at the start of the input that, like
-// flex, prefers the longest match.
-func longest(pattern string) *regexp.Regexp {
+// longest returns a rule anchored at the start of the input that, like
+// flex, prefers the longest match, compiled when first called.
+func longest(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return compileLongest(pattern) })
+}
+
+func compileLongest(pattern string) *regexp.Regexp {
 	re := regexp.MustCompile(`^(?:` + pattern + `)`)
 	re.Longest()
 	return re
@@ -235,7 +242,7 @@ func scanOne(src string, i int) (token, int, error) {
 	// characters (a \word starts with a backslash).
 	if n := opLen(rest); n > 0 {
 		// "::1" is an address, not a colon.
-		if m := reIPv6.FindString(rest); rest[0] != ':' || m == "" {
+		if m := reIPv6().FindString(rest); rest[0] != ':' || m == "" {
 			return opToken(rest[:n]), n, nil
 		}
 	}
@@ -250,7 +257,7 @@ func scanOne(src string, i int) (token, int, error) {
 		return token{}, 0, errAt(n, "ARCnet addresses are not supported")
 	}
 	if rest[0] == '\\' {
-		if m := reQuote.FindString(rest); m != "" {
+		if m := reQuote().FindString(rest); m != "" {
 			return token{kind: tName}, len(m), nil
 		}
 		return token{}, 0, errAt(1, "a backslash must be followed by a name, as in 'proto \\tcp'")
@@ -259,7 +266,7 @@ func scanOne(src string, i int) (token, int, error) {
 	// The longest of the remaining rules wins; on a tie the rule tcpdump's
 	// scanner lists first: keyword, MAC, number, IPv4, IPv6, bad Ethernet
 	// address, named constant, name.
-	name := len(reName.FindString(rest))
+	name := len(reName().FindString(rest))
 	best, kind := 0, tEOF
 	consider := func(n int, k tokKind) {
 		if n > best {
@@ -271,12 +278,12 @@ func scanOne(src string, i int) (token, int, error) {
 			consider(name, tKeyword)
 		}
 	}
-	consider(len(reMAC.FindString(rest)), tMAC)
-	consider(len(reNum.FindString(rest)), tNum)
-	consider(len(reIPv4.FindString(rest)), tIPv4)
+	consider(len(reMAC().FindString(rest)), tMAC)
+	consider(len(reNum().FindString(rest)), tNum)
+	consider(len(reIPv4().FindString(rest)), tIPv4)
 	if strings.IndexByte(rest, ':') >= 0 {
-		consider(len(reIPv6.FindString(rest)), tIPv6)
-		if n := len(reBadEA.FindString(rest)); n > best {
+		consider(len(reIPv6().FindString(rest)), tIPv6)
+		if n := len(reBadEA().FindString(rest)); n > best {
 			for n < len(rest) && (isHex(rest[n]) || rest[n] == ':') {
 				n++
 			}

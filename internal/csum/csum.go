@@ -14,9 +14,17 @@ import (
 // Sum adds b to the partial sum acc as big-endian 16-bit words, an odd last
 // byte padded with zero. The result is not folded: pass it to Fold.
 func Sum(b []byte, acc uint64) uint64 {
-	// Eight bytes at a time: the two 32-bit halves of a big-endian 64-bit
+	// Eight bytes at a time, four such words per round: the two 32-bit halves of a big-endian 64-bit
 	// word add up to the same one's-complement sum as its four 16-bit
-	// words, once folded.
+	// words, once folded. (A uint64 holds the halves of 16 GiB before it
+	// could overflow.)
+	for len(b) >= 32 {
+		v0, v1 := binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:])
+		v2, v3 := binary.BigEndian.Uint64(b[16:]), binary.BigEndian.Uint64(b[24:])
+		acc += v0>>32 + v0&0xffffffff + v1>>32 + v1&0xffffffff +
+			v2>>32 + v2&0xffffffff + v3>>32 + v3&0xffffffff
+		b = b[32:]
+	}
 	for len(b) >= 8 {
 		v := binary.BigEndian.Uint64(b)
 		acc += v>>32 + v&0xffffffff

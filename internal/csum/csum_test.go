@@ -107,3 +107,19 @@ func FuzzUpdate(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkChecksum64(b *testing.B) {
+	buf := make([]byte, 64)
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		Checksum(buf)
+	}
+}
+
+func BenchmarkChecksum1500(b *testing.B) {
+	buf := make([]byte, 1500)
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		Checksum(buf)
+	}
+}
