@@ -21,6 +21,7 @@ const (
 	DatagramSocket
 )
 
+// String says which socket it is, as ping -v prints it.
 func (k SocketKind) String() string {
 	switch k {
 	case RawSocket:
@@ -102,9 +103,11 @@ type PermissionError struct {
 	Groups []int
 }
 
+// Error names the sysctl that refused and both fixes.
 func (e *PermissionError) Error() string {
 	return fmt.Sprintf("%v: groups %v are outside net.ipv4.ping_group_range (%s), so no ICMP datagram socket: allow them with: sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\", or use a raw socket",
 		e.Err, e.Groups, e.Range)
 }
 
+// Unwrap returns the socket error.
 func (e *PermissionError) Unwrap() error { return e.Err }

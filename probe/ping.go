@@ -65,6 +65,7 @@ type LocalError struct {
 	MTU uint32
 }
 
+// Error says what the kernel refused, in iputils' words.
 func (e *LocalError) Error() string {
 	if e.Errno == syscall.EMSGSIZE {
 		return fmt.Sprintf("local error: message too long, mtu=%d", e.MTU)
@@ -72,6 +73,7 @@ func (e *LocalError) Error() string {
 	return "local error: " + e.Errno.Error()
 }
 
+// Unwrap returns the errno.
 func (e *LocalError) Unwrap() error { return e.Errno }
 
 // A Clock tells the time. Tests use a virtual one that their fake conn

@@ -38,7 +38,10 @@ type ResolveError struct {
 	Err error
 }
 
+// Error is "host: what went wrong".
 func (e *ResolveError) Error() string { return e.Host + ": " + e.Msg }
+
+// Unwrap returns the lookup error, if there was one.
 func (e *ResolveError) Unwrap() error { return e.Err }
 
 // Resolve returns the address to probe for host: host itself when it is

@@ -32,6 +32,7 @@ const (
 	TraceTCP
 )
 
+// String names the probe kind: "udp", "icmp" or "tcp".
 func (m TraceMethod) String() string {
 	switch m {
 	case TraceICMP:
