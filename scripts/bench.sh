@@ -32,9 +32,13 @@ for script in "$ROOT"/scripts/bench.d/*.sh; do
 done
 
 printf '\n== rawsock against the anchor tools (same run) ==\n'
-awk -F'\t' 'BEGIN {printf "%-44s %14s %-16s %14s %-8s %7s\n", "measure", "rawsock", "anchor", "anchor value", "unit", "ratio"}
+awk -F'\t' '
+function show(v) { return (v + 0 >= 1000) ? sprintf("%d", v + 0.5) : v }
+BEGIN {printf "%-46s %12s %-18s %12s %-7s %7s\n", "measure", "rawsock", "anchor", "anchor", "unit", "ratio"}
 {
-	r = ($6 == "lower") ? (($2 > 0) ? $4 / $2 : 0) : (($4 > 0) ? $2 / $4 : 0)
-	printf "%-44s %14s %-16s %14s %-8s %6.2fx\n", $1, $2, $3, $4, $5, r
+	if ($2 + 0 == $4 + 0) ratio = "1.00x"
+	else if ($6 == "lower") ratio = ($2 > 0) ? sprintf("%.2fx", $4 / $2) : "best"
+	else ratio = ($4 > 0) ? sprintf("%.2fx", $2 / $4) : "best"
+	printf "%-46s %12s %-18s %12s %-7s %7s\n", $1, show($2), $3, show($4), $5, ratio
 }' "$ROWS"
 echo "(ratio > 1: rawsock better)"
