@@ -55,18 +55,23 @@ func Fold(acc uint64) uint16 {
 func Checksum(b []byte) uint16 { return Fold(Sum(b, 0)) }
 
 // Pseudo is the partial sum of the pseudo-header that TCP, UDP and ICMPv6
-// checksums cover: RFC 793's for IPv4 addresses (src, dst, protocol,
-// length) and RFC 8200 §8.1's for IPv6 (src, dst, 32-bit length, next
-// header). The family is src's: an IPv4-mapped IPv6 address is IPv6 here,
-// as it is in an IPv6 header; Unmap it for an IPv4 header.
+// checksums cover: RFC 793's for IPv4 (src, dst, protocol, 16-bit length)
+// and RFC 8200 §8.1's for IPv6 (src, dst, 32-bit length, next header). The
+// two sum alike but for the addresses: each counts as 4 bytes when it is
+// IPv4 and as 16 otherwise (an IPv4-mapped address is IPv6 here, as in an
+// IPv6 header; Unmap it for an IPv4 header), and an invalid one as zeros.
 func Pseudo(src, dst netip.Addr, proto uint8, length int) uint64 {
 	acc := uint64(proto) + uint64(length>>16) + uint64(length&0xffff)
-	if src.Is4() {
-		s, d := src.As4(), dst.Unmap().As4()
-		return Sum(d[:], Sum(s[:], acc))
+	return addrSum(dst, addrSum(src, acc))
+}
+
+func addrSum(a netip.Addr, acc uint64) uint64 {
+	if a.Is4() {
+		b := a.As4()
+		return Sum(b[:], acc)
 	}
-	s, d := src.As16(), dst.As16()
-	return Sum(d[:], Sum(s[:], acc))
+	b := a.As16()
+	return Sum(b[:], acc)
 }
 
 // Update returns a stored checksum adjusted for bytes of the data it covers

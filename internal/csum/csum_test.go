@@ -66,9 +66,11 @@ func TestPseudo(t *testing.T) {
 		{"198.51.100.1", "203.0.113.2"},
 		{"::ffff:198.51.100.1", "::ffff:203.0.113.2"},
 		{"2001:db8::1", "2001:db8::2"},
+		{"", ""},
 	}
 	for _, tt := range tests {
-		src, dst := netip.MustParseAddr(tt.src), netip.MustParseAddr(tt.dst)
+		src, _ := netip.ParseAddr(tt.src)
+		dst, _ := netip.ParseAddr(tt.dst)
 		var ph []byte
 		if src.Is4() {
 			s, d := src.As4(), dst.As4()
@@ -121,5 +123,19 @@ func BenchmarkChecksum1500(b *testing.B) {
 	b.SetBytes(int64(len(buf)))
 	for b.Loop() {
 		Checksum(buf)
+	}
+}
+
+// Mixed or missing addresses, as a packet crafted without a route can have,
+// sum without panicking, each address by its own family.
+func TestPseudoMixed(t *testing.T) {
+	v4, v6 := netip.MustParseAddr("198.51.100.1"), netip.MustParseAddr("2001:db8::1")
+	a, b := v4.As4(), v6.As16()
+	want := Sum(b[:], Sum(a[:], 58+20))
+	if got := Pseudo(v4, v6, 58, 20); got != want {
+		t.Errorf("got %#x, want %#x", got, want)
+	}
+	if got := Pseudo(netip.Addr{}, netip.Addr{}, 6, 20); got != 26 {
+		t.Errorf("invalid addresses: got %d, want 26", got)
 	}
 }
