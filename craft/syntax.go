@@ -175,7 +175,13 @@ func (l *lexer) str(q byte) (string, error) {
 				}
 				return "", errAt(l.col, `bad escape in string: \x takes two hex digits`)
 			default:
-				return "", errAt(l.col, `unknown escape \%c in string: use \\ \" \' \n \r \t \0 or \xHH`, e)
+				shown := `\` + string(e)
+				if e < ' ' || e >= 0x7f {
+					// A control character would break the one-line message, and
+					// a byte of a UTF-8 sequence means nothing alone.
+					shown = fmt.Sprintf(`\x%02x`, e)
+				}
+				return "", errAt(l.col, `unknown escape %s in string: use \\ \" \' \n \r \t \0 or \xHH`, shown)
 			}
 			l.advance(2)
 		default:
