@@ -106,10 +106,15 @@ func printLayer(e *env, li craft.LayerInfo) {
 		fmt.Fprintf(e.stdout, "carries: %s\n", strings.Join(li.Carries, ", "))
 	}
 	fmt.Fprintln(e.stdout)
-	tw := tabwriter.NewWriter(e.stdout, 0, 8, 2, ' ', 0)
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "FIELD\tTYPE\tDEFAULT\tNOTES\n")
 	for _, f := range li.Fields {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, f.Type, f.Default, f.Help)
 	}
 	tw.Flush()
+	// A field without notes would end in the padding of its default.
+	for _, line := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
+		fmt.Fprintln(e.stdout, strings.TrimRight(line, " "))
+	}
 }

@@ -21,6 +21,11 @@ func TestLayersCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "ttl") || !strings.Contains(out, "64 (igmp: 1)") || !strings.Contains(out, "DEFAULT") {
 		t.Errorf("layers ip: status %d:\n%s", code, out)
 	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasSuffix(line, " ") {
+			t.Errorf("layers ip: line ends in spaces: %q", line)
+		}
+	}
 
 	code, _, errs = runCLI(t, "", "layers", "icpm")
 	if code != 2 || errs != "rawsock: layers: unknown layer \"icpm\": did you mean \"icmp\"?\n" {
