@@ -3,6 +3,10 @@
 # (default 30s) and stops at the first crasher, which go test writes under
 # the package's testdata/fuzz for committing.
 #
+# Minimizing is capped at 2s an input: with go's default of a minute, a
+# worker that meets a large new input spends most of a short run shrinking
+# it, and the target's executions stall.
+#
 # Usage: scripts/fuzz.sh [DURATION]
 set -eu
 time=${1:-30s}
@@ -12,7 +16,7 @@ for pkg in $(go list ./...); do
 	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
 		found=$((found + 1))
 		printf '%-60s ' "$pkg $target"
-		out=$(go test -run '^$' -fuzz "^$target\$" -fuzztime "$time" "$pkg" 2>&1) || { echo FAIL; echo "$out"; exit 1; }
+		out=$(go test -run '^$' -fuzz "^$target\$" -fuzztime "$time" -fuzzminimizetime 2s "$pkg" 2>&1) || { echo FAIL; echo "$out"; exit 1; }
 		echo "$out" | grep -o 'fuzz: elapsed: [^,]*, execs: [0-9]*' | tail -1 | sed 's/fuzz: //'
 	done
 done
