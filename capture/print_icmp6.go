@@ -476,57 +476,8 @@ func (p *Printer) mld2Query(b []byte, length int) bool {
 	return true
 }
 
-var mldRecordTypes = [...]string{1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
-
 func (p *Printer) mld2Report(b []byte, n, length int) bool {
-	off := 8
-	for i := 0; i < n; i++ {
-		if length < off+20 {
-			p.str(" [invalid number of groups]")
-			return true
-		}
-		if off+20 > len(b) {
-			p.trunc("icmp6")
-			return false
-		}
-		typ, ns := b[off], int(binary.BigEndian.Uint16(b[off+2:]))
-		p.str(" [gaddr ")
-		p.host(addr16(b[off+4:]))
-		p.str(" ")
-		if int(typ) < len(mldRecordTypes) && mldRecordTypes[typ] != "" {
-			p.str(mldRecordTypes[typ])
-		} else {
-			p.str(" [v2-report-#")
-			p.uint(uint64(typ))
-			p.str("]")
-		}
-		if length < off+20+16*ns {
-			p.str(" [invalid number of sources ")
-			p.int(ns)
-			p.str("]")
-			return true
-		}
-		if p.opt.Verbose == 1 {
-			p.str(", ")
-			p.int(ns)
-			p.str(" source(s)")
-		} else {
-			p.str(" {")
-			for j := 0; j < ns; j++ {
-				a := off + 20 + 16*j
-				if a+16 > len(b) {
-					p.trunc("icmp6")
-					return false
-				}
-				p.str(" ")
-				p.host(addr16(b[a:]))
-			}
-			p.str(" }")
-		}
-		p.str("]")
-		off += 20 + 16*ns
-	}
-	return true
+	return p.groupRecords(b, n, length, 16, "v2-report", "icmp6")
 }
 
 // ndOptions prints the options of a neighbour discovery message from

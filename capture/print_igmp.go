@@ -6,7 +6,9 @@ import (
 	"strconv"
 )
 
-var igmpRecordTypes = [...]string{1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
+// groupRecordTypes names the record types of IGMPv3 and MLDv2 reports,
+// which share their numbers (RFC 3376 4.2.12, RFC 3810 5.2.12).
+var groupRecordTypes = [...]string{1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
 
 // igmp prints an IGMP message of any version; length is its length from
 // the IP header.
@@ -173,28 +175,45 @@ func (p *Printer) igmp3Report(b []byte, length int) bool {
 	if p.opt.Verbose == 0 {
 		return true
 	}
+	return p.groupRecords(b, n, length, 4, "v3-report", "igmp")
+}
+
+// groupRecords prints the n group records of an IGMPv3 report (addresses
+// of 4 bytes) or an MLDv2 report (16 bytes), which start 8 bytes into b,
+// as tcpdump -v does: each record's group and type, then its sources as a
+// count (-v) or listed (-vv). length is the message's length on the wire.
+func (p *Printer) groupRecords(b []byte, n, length, size int, report, proto string) bool {
+	addr := func(b []byte) netip.Addr {
+		if size == 4 {
+			return netip.AddrFrom4([4]byte(b[:4]))
+		}
+		return addr16(b)
+	}
+	head := 4 + size // type, aux length, source count, group
 	off := 8
 	for i := 0; i < n; i++ {
-		if length < off+8 {
+		if length < off+head {
 			p.str(" [invalid number of groups]")
 			return true
 		}
-		if off+8 > len(b) {
-			p.trunc("igmp")
+		if off+head > len(b) {
+			p.trunc(proto)
 			return false
 		}
 		p.str(" [gaddr ")
-		p.host(netip.AddrFrom4([4]byte(b[off+4 : off+8])))
+		p.host(addr(b[off+4:]))
 		p.str(" ")
-		if t := b[off]; int(t) < len(igmpRecordTypes) && igmpRecordTypes[t] != "" {
-			p.str(igmpRecordTypes[t])
+		if t := b[off]; int(t) < len(groupRecordTypes) && groupRecordTypes[t] != "" {
+			p.str(groupRecordTypes[t])
 		} else {
-			p.str(" [v3-report-#")
+			p.str(" [")
+			p.str(report)
+			p.str("-#")
 			p.uint(uint64(t))
 			p.str("]")
 		}
 		ns := int(binary.BigEndian.Uint16(b[off+2:]))
-		if length < off+8+4*ns {
+		if length < off+head+size*ns {
 			p.str(" [invalid number of sources ")
 			p.int(ns)
 			p.str("]")
@@ -207,18 +226,18 @@ func (p *Printer) igmp3Report(b []byte, length int) bool {
 		} else {
 			p.str(" {")
 			for j := 0; j < ns; j++ {
-				a := off + 8 + 4*j
-				if a+4 > len(b) {
-					p.trunc("igmp")
+				a := off + head + size*j
+				if a+size > len(b) {
+					p.trunc(proto)
 					return false
 				}
 				p.str(" ")
-				p.host(netip.AddrFrom4([4]byte(b[a : a+4])))
+				p.host(addr(b[a:]))
 			}
 			p.str(" }")
 		}
-		off += 8 + 4*ns
 		p.str("]")
+		off += head + size*ns
 	}
 	return true
 }
