@@ -375,13 +375,7 @@ func (p *Printer) ethernet(d *Decoder, data []byte, length int) int {
 		tci := binary.BigEndian.Uint16(data[off:])
 		typ = binary.BigEndian.Uint16(data[off+2:])
 		if p.opt.LinkHeader {
-			p.str("vlan ")
-			p.uint(uint64(tci & 0xfff))
-			p.str(", p ")
-			p.uint(uint64(tci >> 13))
-			if tci&0x1000 != 0 {
-				p.str(", DEI")
-			}
+			p.vlanTCI(tci)
 			p.str(", ")
 			p.etherType(typ)
 			p.str(", ")
@@ -450,7 +444,7 @@ func (p *Printer) sll(d *Decoder, data []byte, length int) int {
 		return -1
 	}
 	typ := binary.BigEndian.Uint16(data[14:])
-	if p.opt.LinkHeader {
+	header := func(length int) {
 		t := sllType(int(binary.BigEndian.Uint16(data[0:])))
 		for i := len(t); i < 3; i++ {
 			p.b = append(p.b, ' ')
@@ -468,34 +462,53 @@ func (p *Printer) sll(d *Decoder, data []byte, length int) int {
 			p.str(": ")
 		}
 	}
-	return p.cookedPayload(d, typ, data, 16, length)
+	if p.opt.LinkHeader {
+		header(length)
+	}
+	return p.cookedPayload(d, typ, data, 16, length, header)
 }
 
-func (p *Printer) cookedPayload(d *Decoder, typ uint16, data []byte, off, length int) int {
-	for isVLANType(typ) {
+// vlanTCI prints an 802.1Q tag control field as tcpdump does: "vlan 100,
+// p 5" and ", DEI" when that bit is set.
+func (p *Printer) vlanTCI(tci uint16) {
+	p.str("vlan ")
+	p.uint(uint64(tci & 0xfff))
+	p.str(", p ")
+	p.uint(uint64(tci >> 13))
+	if tci&0x1000 != 0 {
+		p.str(", DEI")
+	}
+}
+
+// cookedPayload prints what follows a Linux cooked header at off, as
+// tcpdump does: 802.1Q tags (only those; a cooked QinQ frame is unknown to
+// it), then the packet, or for a type it does not know the cooked header
+// (printed by header, if -e has not printed it already, with the length
+// left after the tags) and a hex dump.
+func (p *Printer) cookedPayload(d *Decoder, typ uint16, data []byte, off, length int, header func(length int)) int {
+	for typ == uint16(layers.EthernetTypeDot1Q) {
 		if len(data) < off+4 {
-			p.str("[|vlan]")
+			p.str(" [|vlan]")
 			return -1
 		}
 		tci := binary.BigEndian.Uint16(data[off:])
 		typ = binary.BigEndian.Uint16(data[off+2:])
+		// The tag with -e; the type inside it, by name alone, unless -q.
 		if p.opt.LinkHeader {
-			p.str("vlan ")
-			p.uint(uint64(tci & 0xfff))
-			p.str(", p ")
-			p.uint(uint64(tci >> 13))
+			p.vlanTCI(tci)
 			p.str(", ")
-			p.etherType(typ)
+		}
+		if !p.opt.Quiet {
+			p.str("ethertype ")
+			p.str(etherTypeName(typ))
 			p.str(", ")
 		}
 		off += 4
+		length -= 4
 	}
 	if !p.etherPayload(d, typ, data, off) {
 		if !p.opt.LinkHeader {
-			p.etherType(typ)
-			p.str(", length ")
-			p.int(length)
-			p.str(": ")
+			header(length)
 		}
 		p.defaultPrint(data[off:])
 	}
@@ -513,7 +526,7 @@ func (p *Printer) sll2(d *Decoder, data []byte, length int) int {
 	p.pad(sllType(int(data[10])), 3)
 	p.str(" ")
 	typ := binary.BigEndian.Uint16(data[0:])
-	if p.opt.LinkHeader {
+	header := func(length int) {
 		p.str("ifindex ")
 		p.int(ifindex)
 		p.str(" ")
@@ -528,7 +541,10 @@ func (p *Printer) sll2(d *Decoder, data []byte, length int) int {
 			p.str(": ")
 		}
 	}
-	return p.cookedPayload(d, typ, data, 20, length)
+	if p.opt.LinkHeader {
+		header(length)
+	}
+	return p.cookedPayload(d, typ, data, 20, length, header)
 }
 
 // ifname names an interface index the way tcpdump does: by asking this

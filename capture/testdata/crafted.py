@@ -158,3 +158,29 @@ with open(f"{out}/short.pcap", "wb") as f:
     for i, (b, n) in enumerate(short):
         f.write(struct.pack("<IIII", 1700000000 + i, 0, len(b), n))
         f.write(b)
+
+# Linux cooked frames (v1 and v2) carrying 802.1Q tags, as libpcap writes
+# them when it puts back the tag the kernel took off: one tag (with the
+# drop-eligible bit), two, a QinQ type tcpdump does not walk into, an
+# unknown type bare and inside a tag, and a tag cut short.
+udp = IP(src=A, dst=B) / UDP(sport=1234, dport=5678) / b"tagged"
+cooked = [
+    (0x8100, bytes(Dot1Q(vlan=5, prio=3, id=1) / udp)),
+    (0x8100, bytes(Dot1Q(vlan=7, type=0x8100) / Dot1Q(vlan=9) / udp)),
+    (0x8100, bytes(Dot1Q(vlan=200) / IPv6(src=A6, dst=B6) / UDP(sport=1234, dport=5678) / b"v6")),
+    (0x8100, bytes(Dot1Q(vlan=100) / ARP(psrc=A, hwsrc="02:00:00:00:00:01", pdst=B))),
+    (0x88a8, bytes(Dot1Q(vlan=300, type=0x8100) / Dot1Q(vlan=9) / udp)),
+    (0x88b5, b"an unknown type"),
+    (0x8100, bytes(Dot1Q(vlan=7, type=0x88b5)) + b"unknown inside a tag"),
+    (0x8100, b"\x00\x07"),
+]
+mac = b"\x02\x00\x00\x00\x00\x01\x00\x00"
+for name, link, header in (
+        ("sll", 113, lambda proto: struct.pack("!HHH8sH", 0, 1, 6, mac, proto)),
+        ("sll2", 276, lambda proto: struct.pack("!HHIHBB8s", proto, 0, 1, 1, 0, 6, mac))):
+    with open(f"{out}/vlan-{name}.pcap", "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, link))
+        for i, (proto, rest) in enumerate(cooked):
+            b = header(proto) + rest
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(b), len(b)))
+            f.write(b)
