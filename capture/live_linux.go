@@ -157,7 +157,7 @@ func (l *Live) setup(cfg *LiveConfig) error {
 			return err
 		}
 	}
-	if l.link == layers.LinkTypeEthernet {
+	if l.link == layers.LinkTypeEthernet || l.link == layers.LinkTypeLinuxSLL {
 		if err := l.sock.SetOption(unix.SOL_PACKET, unix.PACKET_AUXDATA, 1); err != nil {
 			return err
 		}
@@ -203,46 +203,67 @@ func (l *Live) ReadPacketContext(ctx context.Context) ([]byte, gopacket.CaptureI
 	length := m.N
 	caplen := min(m.N, len(m.Data))
 	start, end := headroom, headroom+caplen
-	if l.link == layers.LinkTypeEthernet {
+	var tag vlanTag
+	if l.link == layers.LinkTypeEthernet || l.link == layers.LinkTypeLinuxSLL {
 		if status, origLen, tci, tpid, ok := auxdata(m.OOB[:m.NN]); ok {
 			length = max(length, int(origLen))
-			if status&unix.TP_STATUS_VLAN_VALID != 0 && caplen >= 12 {
+			if status&unix.TP_STATUS_VLAN_VALID != 0 {
 				if status&unix.TP_STATUS_VLAN_TPID_VALID == 0 {
 					tpid = 0x8100
 				}
-				copy(buf[start-4:], buf[start:start+12])
-				start -= 4
-				binary.BigEndian.PutUint16(buf[start+12:], tpid)
-				binary.BigEndian.PutUint16(buf[start+14:], tci)
-				length += 4
+				tag = vlanTag{tpid, tci, true}
 			}
 		}
 	}
+	if tag.valid && l.link == layers.LinkTypeEthernet && caplen >= 12 {
+		copy(buf[start-4:], buf[start:start+12])
+		start -= 4
+		binary.BigEndian.PutUint16(buf[start+12:], tag.tpid)
+		binary.BigEndian.PutUint16(buf[start+14:], tag.tci)
+		length += 4
+	}
 	if l.cooked {
 		pa, _ := m.Addr.(sockets.PacketAddr)
-		start = l.cookedHeader(buf, pa)
+		start = l.cookedHeader(buf, pa, tag)
 		length += headroom - start
 	}
 	ci := gopacket.CaptureInfo{Timestamp: m.Time, CaptureLength: end - start, Length: length}
 	return buf[start:end], ci, nil
 }
 
+// A vlanTag is the 802.1Q tag the kernel took off a received frame and
+// kept in PACKET_AUXDATA.
+type vlanTag struct {
+	tpid, tci uint16
+	valid     bool
+}
+
 // cookedHeader writes the Linux cooked header of a packet just before it
-// in buf and returns where it starts.
-func (l *Live) cookedHeader(buf []byte, pa sockets.PacketAddr) int {
+// in buf and returns where it starts. As libpcap does, a v1 header gets
+// the frame's VLAN tag back between the header and the packet, its type
+// in the header's protocol field; a v2 header goes without it.
+func (l *Live) cookedHeader(buf []byte, pa sockets.PacketAddr, tag vlanTag) int {
 	hw := pa.HardwareAddr()
 	if len(hw) > 8 {
 		hw = hw[:8]
 	}
 	if l.link == layers.LinkTypeLinuxSLL {
-		h := buf[headroom-16 : headroom]
+		start := headroom - 16
+		proto := pa.Protocol
+		if tag.valid {
+			start -= 4
+			binary.BigEndian.PutUint16(buf[headroom-4:], tag.tci)
+			binary.BigEndian.PutUint16(buf[headroom-2:], proto)
+			proto = tag.tpid
+		}
+		h := buf[start : start+16]
 		clear(h)
 		binary.BigEndian.PutUint16(h[0:], uint16(pa.PacketType))
 		binary.BigEndian.PutUint16(h[2:], pa.HAType)
 		binary.BigEndian.PutUint16(h[4:], uint16(len(hw)))
 		copy(h[6:14], hw)
-		binary.BigEndian.PutUint16(h[14:], pa.Protocol)
-		return headroom - 16
+		binary.BigEndian.PutUint16(h[14:], proto)
+		return start
 	}
 	h := buf[headroom-20 : headroom]
 	clear(h)

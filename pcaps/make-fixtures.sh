@@ -290,6 +290,23 @@ sendp(eth/Dot1Q(vlan=200, prio=5)/IPv6(src="2001:db8:c8::2", dst="2001:db8:c8::1
 sendp(Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01", type=0x88a8)/Dot1Q(vlan=300, type=0x8100)/Dot1Q(vlan=100)/IP(src="192.0.2.2", dst="192.0.2.1")/ICMP(id=0x43, seq=1), iface="eth0", verbose=0)'
 cap_stop vlan.pcap
 
+# --- vlan-sll.pcap: tagged frames received, in Linux cooked v1 frames ---
+# The router's kernel takes each tag off into PACKET_AUXDATA; the capture
+# writes it back after the cooked header, as libpcap does for v1. (No QinQ
+# frame: with two tags the kernel keeps one and libpcap's layout loses the
+# other's type, so the frame would be malformed in tshark's eyes.)
+cap_start $R any vlan-sll.pcap -y LINUX_SLL
+in_ns $C $PY -c '
+import logging; logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import *
+eth = Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01")
+for seq in (1, 2):
+    sendp(eth/Dot1Q(vlan=100, prio=0)/IP(src="192.0.2.2", dst="192.0.2.1")/ICMP(id=0x42, seq=seq)/(b"vlan" * 8), iface="eth0", verbose=0)
+sendp(eth/Dot1Q(vlan=100, prio=3, id=1)/IP(src="192.0.2.2", dst="192.0.2.1")/UDP(sport=40000, dport=7777)/b"drop eligible", iface="eth0", verbose=0)
+sendp(Ether(src="02:00:00:00:00:02", dst="ff:ff:ff:ff:ff:ff")/Dot1Q(vlan=100)/ARP(psrc="192.0.2.2", hwsrc="02:00:00:00:00:02", pdst="192.0.2.1"), iface="eth0", verbose=0)
+sendp(eth/Dot1Q(vlan=200, prio=5)/IPv6(src="2001:db8:c8::2", dst="2001:db8:c8::1")/UDP(sport=40000, dport=7777)/b"vlan 200, priority 5", iface="eth0", verbose=0)'
+cap_stop vlan-sll.pcap
+
 # --- any.pcap, any-sll.pcap: the router's view of every interface at once ---
 cap_start $R any any.pcap
 in_ns $C ping -c 2 -i 0.2 203.0.113.2 >/dev/null

@@ -59,7 +59,7 @@ func setupSniff(fs *pflag.FlagSet) func(*env, []string) error {
 	fs.StringVarP(&f.iface, "interface", "i", "any", "capture on `IFACE` (any: every interface)")
 	fs.BoolVarP(&f.noPromisc, "no-promiscuous-mode", "p", false, "do not put the interface into promiscuous mode")
 	fs.StringVar(&f.l3, "l3", "", "capture one IP `PROTOCOL` (icmp, tcp, udp, igmp or a number) with a raw IPv4 socket")
-	fs.StringVarP(&f.linkType, "linktype", "y", "", "`LINKTYPE` of -i any: LINUX_SLL2 (the default) or LINUX_SLL")
+	fs.StringVarP(&f.linkType, "linktype", "y", "", "`LINKTYPE` of -i any: LINUX_SLL2 (the default) or LINUX_SLL (which keeps VLAN tags, as libpcap does)")
 	fs.IntVarP(&f.snaplen, "snapshot-length", "s", 0, "keep at most `N` bytes of each packet (default 262144)")
 	fs.IntVarP(&f.bufferKiB, "buffer-size", "B", 0, "socket receive buffer in `KiB` (default 4096)")
 	fs.BoolVarP(&f.flushEach, "packet-buffered", "U", false, "write each packet to the file at once")

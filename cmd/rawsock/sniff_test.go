@@ -156,6 +156,77 @@ sendp(e/Dot1Q(vlan=200)/IP(src="192.0.2.1", dst="192.0.2.2")/UDP(sport=1234, dpo
 	}
 }
 
+// TestSniffCookedVLANLikeTcpdump: on "any" with the v1 cooked header, the
+// kernel has taken each frame's 802.1Q tag off, and rawsock puts it back
+// after the header as libpcap does; both print the same lines, and the
+// files they write hold the same bytes.
+func TestSniffCookedVLANLikeTcpdump(t *testing.T) {
+	tcpdump := netlab.RequireTool(t, "tcpdump")
+	a, b := netlab.Pair(t)
+	py := netlab.Python(t)
+	if err := exec.Command(py, "-c", "import scapy").Run(); err != nil {
+		t.Skip("needs python3-scapy to send tagged frames (make test installs it)")
+	}
+	const n = 4
+	dir := t.TempDir()
+	tdFile, rsFile := filepath.Join(dir, "tcpdump.pcap"), filepath.Join(dir, "rawsock.pcap")
+	args := []string{"-i", "any", "-y", "LINUX_SLL", "-n", "-e", "-t", "-c", strconv.Itoa(n), "-U", "udp"}
+	td := b.Command(tcpdump, append(args, "-w", tdFile)...)
+	var tdErr sniffBuffer
+	td.Stderr = &tdErr
+	b.Start(td)
+	cmd, _, stderr := startSniff(t, b, append(args, "-w", rsFile)...)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(tdErr.String(), "listening on"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("tcpdump did not start: %s", tdErr.String())
+		}
+	}
+	a.MustRun(py, "-c", `
+import logging; logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import Ether, Dot1Q, IP, IPv6, UDP, sendp
+e = Ether(src="02:00:00:00:00:0a", dst="ff:ff:ff:ff:ff:ff")
+sendp(e/Dot1Q(vlan=100, prio=3)/IP(src="192.0.2.1", dst="192.0.2.2")/UDP(sport=1234, dport=5678)/b"tagged", iface="eth0", verbose=0)
+sendp(e/Dot1Q(vlan=100, prio=3, id=1)/IP(src="192.0.2.1", dst="192.0.2.2")/UDP(sport=1234, dport=5678)/b"drop eligible", iface="eth0", verbose=0)
+sendp(e/Dot1Q(vlan=200)/IPv6(src="2001:db8:c8::1", dst="2001:db8:c8::2")/UDP(sport=1234, dport=5678)/b"tagged IPv6", iface="eth0", verbose=0)
+sendp(e/IP(src="192.0.2.1", dst="192.0.2.2")/UDP(sport=1234, dport=5678)/b"untagged", iface="eth0", verbose=0)`)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("sniff: %v\n%s", err, stderr.String())
+	}
+	if err := td.Wait(); err != nil {
+		t.Fatalf("tcpdump: %v\n%s", err, tdErr.String())
+	}
+	print := func(file string) string {
+		out, err := exec.Command(tcpdump, "-n", "-e", "-t", "-r", file).Output()
+		if err != nil {
+			t.Fatalf("tcpdump -r %s: %v", file, err)
+		}
+		return string(out)
+	}
+	want, got := print(tdFile), print(rsFile)
+	if got != want {
+		t.Errorf("rawsock and tcpdump captured different frames:\nrawsock:\n%s\ntcpdump:\n%s", got, want)
+	}
+	if !strings.Contains(got, "ethertype 802.1Q (0x8100), length 61: vlan 100, p 3, DEI, ethertype IPv4, 192.0.2.1.1234 > 192.0.2.2.5678: UDP, length 13") {
+		t.Errorf("no tagged frame with its tag in:\n%s", got)
+	}
+	rs, err := exec.Command(netlab.Binary(t), "read", "-n", "-e", "-t", rsFile).Output()
+	if err != nil {
+		t.Fatalf("rawsock read: %v", err)
+	}
+	if string(rs) != want {
+		t.Errorf("rawsock read prints:\n%s\ntcpdump prints:\n%s", rs, want)
+	}
+	tdFrames, rsFrames := replayRead(t, tdFile), replayRead(t, rsFile)
+	if len(tdFrames) != n || len(rsFrames) != n {
+		t.Fatalf("%d and %d packets in the files, want %d each", len(rsFrames), len(tdFrames), n)
+	}
+	for i := range tdFrames {
+		if !bytes.Equal(tdFrames[i].data, rsFrames[i].data) {
+			t.Errorf("packet %d: rawsock wrote %x, tcpdump %x", i+1, rsFrames[i].data, tdFrames[i].data)
+		}
+	}
+}
+
 // TestSniffAnyAndL3: -i any prints each packet's interface and direction;
 // --l3 icmp captures with a raw IPv4 socket.
 func TestSniffAnyAndL3(t *testing.T) {
